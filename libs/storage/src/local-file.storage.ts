@@ -44,7 +44,8 @@ export class LocalFileStorage extends FileStorage {
     return `local directory ${this.directory}`;
   }
 
-  async write(name: string, source: Readable): Promise<{ size: number }> {
+  // The content type is implied by the extension here; the serving side maps it back.
+  async write(name: string, source: Readable, _contentType?: string): Promise<{ size: number }> {
     const target = this.pathOf(name);
     await this.init();
     const temp = join(this.directory, `.${name}.${randomUUID().slice(0, 8)}${TEMP_SUFFIX}`);
