@@ -1,0 +1,396 @@
+import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import Redis, { RedisOptions } from 'ioredis';
+import { BusMessage, BusMessageHandler, MessageBus } from './message-bus';
+
+export type ShardedPubSubMode = 'auto' | 'on' | 'off';
+
+export interface RedisMessageBusOptions {
+  /** redis://[:password@]host:port[/db] or rediss://... */
+  url: string;
+  /** Prepended to every channel name, so several deployments can share one Redis. */
+  keyPrefix: string;
+  /** Names this process in the envelope; its own messages coming back are skipped. */
+  instanceId: string;
+  /** Upper bound for any Redis command on the caller's path (publish, subscribe). */
+  commandTimeoutMs: number;
+  /** `auto` uses SSUBSCRIBE/SPUBLISH when the server knows them (Redis >= 7). */
+  shardedPubSub: ShardedPubSubMode;
+  /** How often both connections are pinged; a silent connection is dropped and rebuilt. */
+  healthCheckIntervalMs: number;
+  /** Most users whose failed publish is remembered for a resync hint after reconnect. */
+  maxMissedUsers?: number;
+  /** Replaces `new Redis(url, options)`; unit specs hand in a fake. */
+  connect?: (role: 'publisher' | 'subscriber', url: string, options: RedisOptions) => Redis;
+}
+
+/** Thrown (fast) while Redis cannot take the command; the caller keeps working locally. */
+export class BusUnavailableError extends Error {
+  constructor(reason: string) {
+    super(`Redis bus unavailable: ${reason}`);
+    this.name = 'BusUnavailableError';
+  }
+}
+
+/** What travels on a user channel: a stored message, or a hint that peers must re-read. */
+interface Envelope {
+  v: 1;
+  /** instanceId of the publisher. */
+  from: string;
+  msg?: BusMessage;
+  resync?: true;
+}
+
+type PubSubMode = 'sharded' | 'classic';
+
+const RESUBSCRIBE_BATCH = 500;
+
+/**
+ * Routes each message only to the replicas holding a socket of its user: one channel per user,
+ * subscribed while this process holds that user (never one broadcast channel every replica must
+ * read and filter). Channel names carry a `{user}` hash tag, so with sharded pub/sub each user's
+ * traffic lives on one shard of a Redis Cluster.
+ *
+ * Local sockets get the message straight from publish(), as with the in-process bus, so a replica
+ * keeps delivering locally while Redis is away; its own echo from Redis is skipped.
+ *
+ * Loss is made visible rather than hidden: while Redis is unreachable publish() and subscribe()
+ * reject at once (no offline queue), isLive() is false, and once the subscriber is back every held
+ * user is re-subscribed before onResync handlers fire, so the gateway can re-read from the
+ * database. Users whose publish failed get a resync hint on their channel after reconnect, which
+ * makes replicas that never lost Redis themselves re-read too.
+ */
+export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
+  private readonly logger = new Logger(RedisMessageBus.name);
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly held = new Set<number>();
+  private readonly missed = new Set<number>();
+  private readonly resyncHandlers: Array<() => void> = [];
+  private handler: BusMessageHandler = () => undefined;
+  private mode: PubSubMode | undefined;
+  private subscriberLive = false;
+  private everLive = false;
+  // Bumped whenever the subscriber connection changes state, so a resubscription that finishes
+  // after the connection dropped again does not declare the bus live.
+  private generation = 0;
+  private resyncScheduled = false;
+  private closed = false;
+  private outage = false;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private reconnectCount = 0;
+
+  constructor(private readonly options: RedisMessageBusOptions) {
+    const common: RedisOptions = {
+      // Fail fast: the gateway stores first and must not wait on a bus that is away.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: options.commandTimeoutMs,
+      connectTimeout: Math.max(options.commandTimeoutMs, 2000),
+      retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
+      lazyConnect: false,
+    };
+    const connect = options.connect ?? ((_role, url, opts) => new Redis(url, opts));
+    this.publisher = connect('publisher', options.url, {
+      ...common,
+      connectionName: `${options.instanceId}:pub`,
+      autoResendUnfulfilledCommands: false,
+    });
+    // Subscriptions are restored here, not by ioredis, so we know when they are all confirmed.
+    this.subscriber = connect('subscriber', options.url, {
+      ...common,
+      connectionName: `${options.instanceId}:sub`,
+      autoResubscribe: false,
+      autoResendUnfulfilledCommands: false,
+    });
+
+    this.publisher.on('ready', () => void this.onPublisherReady());
+    this.subscriber.on('ready', () => void this.onSubscriberReady());
+    this.subscriber.on('close', () => this.onSubscriberLost());
+    this.publisher.on('close', () => this.noteOutage('publisher connection closed'));
+    // ioredis emits 'error' on every failed reconnect; the outage is logged once instead.
+    this.publisher.on('error', (err: Error) => this.noteOutage(err.message));
+    this.subscriber.on('error', (err: Error) => this.noteOutage(err.message));
+    this.subscriber.on('smessage', (channel: string, payload: string) =>
+      this.onChannelMessage(channel, payload),
+    );
+    this.subscriber.on('message', (channel: string, payload: string) =>
+      this.onChannelMessage(channel, payload),
+    );
+
+    if (options.healthCheckIntervalMs > 0) {
+      this.healthTimer = setInterval(() => void this.healthCheck(), options.healthCheckIntervalMs);
+      this.healthTimer.unref();
+    }
+  }
+
+  /** `<prefix>user:{<id>}`: the braces are the Redis Cluster hash tag. */
+  channelFor(userId: number): string {
+    return `${this.options.keyPrefix}user:{${userId}}`;
+  }
+
+  /** The pub/sub flavour in use, once the server has been reached. */
+  get pubSubMode(): PubSubMode | undefined {
+    return this.mode;
+  }
+
+  /** How many times the subscriber came back after having been live (for metrics). */
+  get reconnects(): number {
+    return this.reconnectCount;
+  }
+
+  async publish(userIds: readonly number[], message: BusMessage): Promise<void> {
+    const users = [...new Set(userIds)];
+    // Local sockets first, exactly like the in-process bus: this works with Redis away.
+    for (const userId of users) {
+      if (this.held.has(userId)) this.deliver(userId, message);
+    }
+    if (this.closed) return;
+    const payload = JSON.stringify({ v: 1, from: this.options.instanceId, msg: message } satisfies Envelope);
+    const failures: number[] = [];
+    let firstError: unknown;
+    // One connection writes the commands in call order, so each user's channel sees them in order.
+    await Promise.all(
+      users.map((userId) =>
+        this.send(this.channelFor(userId), payload).catch((err: unknown) => {
+          failures.push(userId);
+          firstError ??= err;
+        }),
+      ),
+    );
+    if (failures.length > 0) {
+      for (const userId of failures) this.rememberMissed(userId);
+      throw firstError instanceof BusUnavailableError
+        ? firstError
+        : new BusUnavailableError(errorText(firstError));
+    }
+  }
+
+  async subscribe(userId: number): Promise<void> {
+    // Held even if Redis is away: the reconnect subscribes it, then onResync fires.
+    this.held.add(userId);
+    if (this.closed) throw new BusUnavailableError('bus closed');
+    const mode = this.mode;
+    if (this.subscriber.status !== 'ready' || !mode) {
+      throw new BusUnavailableError(`subscriber ${this.subscriber.status}`);
+    }
+    const generation = this.generation;
+    try {
+      await this.subscribeChannels(mode, [this.channelFor(userId)]);
+    } catch (err) {
+      // We no longer know what the server holds for us: rebuild the connection, which
+      // re-subscribes every held user and fires onResync.
+      if (generation === this.generation && this.subscriber.status === 'ready') {
+        this.logger.warn(`subscribe failed (${errorText(err)}); reconnecting the subscriber`);
+        this.subscriber.disconnect(true);
+      }
+      throw new BusUnavailableError(errorText(err));
+    }
+  }
+
+  async unsubscribe(userId: number): Promise<void> {
+    this.held.delete(userId);
+    const mode = this.mode;
+    if (this.closed || this.subscriber.status !== 'ready' || !mode) return;
+    const channel = this.channelFor(userId);
+    try {
+      await (mode === 'sharded' ? this.subscriber.sunsubscribe(channel) : this.subscriber.unsubscribe(channel));
+    } catch (err) {
+      // Harmless: a late message for a user no longer held is dropped on arrival.
+      this.logger.debug(`unsubscribe failed: ${errorText(err)}`);
+    }
+  }
+
+  onMessage(handler: BusMessageHandler): void {
+    this.handler = handler;
+  }
+
+  onResync(handler: () => void): void {
+    this.resyncHandlers.push(handler);
+  }
+
+  isLive(): boolean {
+    return !this.closed && this.subscriberLive && this.publisher.status === 'ready';
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.subscriberLive = false;
+    this.held.clear();
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    await Promise.all([quitQuietly(this.subscriber), quitQuietly(this.publisher)]);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  private async send(channel: string, payload: string): Promise<void> {
+    const mode = this.mode;
+    if (this.publisher.status !== 'ready' || !mode) {
+      throw new BusUnavailableError(`publisher ${this.publisher.status}`);
+    }
+    await (mode === 'sharded' ? this.publisher.spublish(channel, payload) : this.publisher.publish(channel, payload));
+  }
+
+  private async subscribeChannels(mode: PubSubMode, channels: string[]): Promise<void> {
+    await (mode === 'sharded' ? this.subscriber.ssubscribe(...channels) : this.subscriber.subscribe(...channels));
+  }
+
+  private async onSubscriberReady(): Promise<void> {
+    const generation = ++this.generation;
+    try {
+      const mode = await this.detectMode(this.subscriber);
+      const users = [...this.held];
+      for (let i = 0; i < users.length; i += RESUBSCRIBE_BATCH) {
+        if (generation !== this.generation) return;
+        await this.subscribeChannels(
+          mode,
+          users.slice(i, i + RESUBSCRIBE_BATCH).map((userId) => this.channelFor(userId)),
+        );
+      }
+      if (generation !== this.generation || this.closed) return;
+      this.subscriberLive = true;
+      const wasLive = this.everLive;
+      this.everLive = true;
+      if (this.outage) {
+        this.outage = false;
+        this.logger.log(`Redis bus back (${mode} pub/sub, ${users.length} users re-subscribed)`);
+      } else {
+        this.logger.log(`Redis bus live (${mode} pub/sub)`);
+      }
+      if (wasLive) this.reconnectCount += 1;
+      // Anything published while we were away is gone from pub/sub; users held before this
+      // moment may have missed messages, so holders re-read from the database.
+      if (wasLive || users.length > 0) this.fireResync();
+    } catch (err) {
+      if (generation !== this.generation || this.closed) return;
+      this.logger.warn(`re-subscription failed (${errorText(err)}); reconnecting the subscriber`);
+      this.subscriber.disconnect(true);
+    }
+  }
+
+  private onSubscriberLost(): void {
+    this.generation += 1;
+    this.subscriberLive = false;
+    this.noteOutage('subscriber connection closed');
+  }
+
+  private async onPublisherReady(): Promise<void> {
+    try {
+      await this.detectMode(this.publisher);
+    } catch (err) {
+      this.logger.warn(`pub/sub mode detection failed: ${errorText(err)}`);
+      return;
+    }
+    if (this.missed.size === 0) return;
+    // Tell the holders of every user whose message we could not publish to re-read.
+    const users = [...this.missed];
+    this.missed.clear();
+    const hint = JSON.stringify({ v: 1, from: this.options.instanceId, resync: true } satisfies Envelope);
+    await Promise.all(
+      users.map((userId) => this.send(this.channelFor(userId), hint).catch(() => this.rememberMissed(userId))),
+    );
+  }
+
+  private async detectMode(connection: Redis): Promise<PubSubMode> {
+    if (this.mode) return this.mode;
+    let mode: PubSubMode;
+    if (this.options.shardedPubSub === 'on') mode = 'sharded';
+    else if (this.options.shardedPubSub === 'off') mode = 'classic';
+    else {
+      // COMMAND INFO answers [null] for a command the server does not know (Redis < 7).
+      const info = (await connection.call('COMMAND', 'INFO', 'SPUBLISH')) as unknown[];
+      mode = Array.isArray(info) && info[0] ? 'sharded' : 'classic';
+    }
+    this.mode ??= mode;
+    return this.mode;
+  }
+
+  private onChannelMessage(channel: string, payload: string): void {
+    const userId = this.userOf(channel);
+    if (userId === undefined || !this.held.has(userId)) return;
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(payload) as Envelope;
+    } catch {
+      this.logger.warn(`dropped an unparsable bus payload on ${channel}`);
+      return;
+    }
+    // Our own publish (or hint) was already delivered locally.
+    if (envelope.from === this.options.instanceId) return;
+    if (envelope.resync) this.fireResync();
+    else if (envelope.msg) this.deliver(userId, envelope.msg);
+  }
+
+  private userOf(channel: string): number | undefined {
+    const prefix = `${this.options.keyPrefix}user:{`;
+    if (!channel.startsWith(prefix) || !channel.endsWith('}')) return undefined;
+    const userId = Number(channel.slice(prefix.length, -1));
+    return Number.isSafeInteger(userId) ? userId : undefined;
+  }
+
+  private deliver(userId: number, message: BusMessage): void {
+    try {
+      this.handler(userId, message);
+    } catch (err) {
+      // One failing socket must not stop delivery to the others.
+      this.logger.error(`bus handler failed for a message: ${errorText(err)}`);
+    }
+  }
+
+  private rememberMissed(userId: number): void {
+    if (this.missed.size < (this.options.maxMissedUsers ?? 100_000)) this.missed.add(userId);
+  }
+
+  private fireResync(): void {
+    // Coalesced: a burst of hints costs one re-read.
+    if (this.resyncScheduled) return;
+    this.resyncScheduled = true;
+    setImmediate(() => {
+      this.resyncScheduled = false;
+      if (this.closed) return;
+      for (const handler of this.resyncHandlers) {
+        try {
+          handler();
+        } catch (err) {
+          this.logger.error(`resync handler failed: ${errorText(err)}`);
+        }
+      }
+    });
+  }
+
+  private noteOutage(reason: string): void {
+    if (this.closed || this.outage) return;
+    this.outage = true;
+    this.logger.warn(`Redis bus down: ${reason}; delivering locally until it is back`);
+  }
+
+  private async healthCheck(): Promise<void> {
+    for (const connection of [this.subscriber, this.publisher]) {
+      if (this.closed || connection.status !== 'ready') continue;
+      try {
+        await connection.ping();
+      } catch (err) {
+        // A half-open TCP connection never closes by itself; force a rebuild.
+        if (this.closed || connection.status !== 'ready') continue;
+        this.logger.warn(`Redis ping failed (${errorText(err)}); reconnecting`);
+        connection.disconnect(true);
+      }
+    }
+  }
+}
+
+async function quitQuietly(connection: Redis): Promise<void> {
+  if (connection.status === 'end') return;
+  try {
+    if (connection.status === 'ready') await connection.quit();
+    else connection.disconnect();
+  } catch {
+    connection.disconnect();
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
