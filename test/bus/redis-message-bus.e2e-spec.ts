@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { BusMessage, RedisMessageBus, RedisMessageBusOptions } from '@app/bus';
-import { describeWithRedis, SHARED_REDIS_URL } from './redis-available';
-import { RedisTestServer, waitFor } from './redis-test-server';
+import { describeRedis, testRedisPrefix, testRedisUrl } from '../support/infra';
+import { describeWithRedisServer, RedisTestServer, waitFor } from './redis-test-server';
 
 // Two RedisMessageBus instances stand for two gateway replicas; they meet only through Redis.
 
@@ -37,8 +37,9 @@ function replica(name: string, options: Partial<RedisMessageBusOptions> & { url:
 
 const idsFor = (r: Replica, userId: number) => r.received.filter((x) => x.userId === userId).map((x) => x.message.id);
 
-describeWithRedis('RedisMessageBus against a real Redis', () => {
-  const keyPrefix = `test:${process.pid}:${randomBytes(4).toString('hex')}:`;
+describeRedis('RedisMessageBus against a real Redis', () => {
+  const SHARED_REDIS_URL = testRedisUrl()!;
+  const keyPrefix = `${testRedisPrefix()}bus:`;
   let a: Replica;
   let b: Replica;
   let admin: Redis;
@@ -144,7 +145,7 @@ describeWithRedis('RedisMessageBus against a real Redis', () => {
   });
 });
 
-describeWithRedis('RedisMessageBus when its Redis dies and comes back', () => {
+describeWithRedisServer('RedisMessageBus when its Redis dies and comes back', () => {
   let server: RedisTestServer;
   let a: Replica;
   let b: Replica;
