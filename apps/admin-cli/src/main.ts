@@ -1,0 +1,48 @@
+import { NestFactory } from '@nestjs/core';
+import { TokenService } from '@app/auth';
+import { ChatClock } from '@app/common';
+import { assertConfig, ConfigError, CoreConfig } from '@app/config';
+import { UserRepository } from '@app/database';
+import { AdminCliModule } from './admin-cli.module';
+import { runAdminCommand, USAGE, UsageError } from './admin-commands';
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  if (!args.length || args[0] === 'help' || args[0] === '--help') {
+    process.stdout.write(`${USAGE}\n`);
+    return args.length ? 0 : 2;
+  }
+  // `migrate` is what the one-shot migration job runs: it always applies them.
+  if (args[0] === 'migrate') process.env.DATABASE_RUN_MIGRATIONS = 'true';
+  try {
+    assertConfig([CoreConfig]);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const app = await NestFactory.createApplicationContext(AdminCliModule, { logger: ['error', 'warn'] });
+  try {
+    const out = await runAdminCommand(args, { users: app.get(UserRepository), tokens: app.get(TokenService), clock: app.get(ChatClock) });
+    process.stdout.write(`${out}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message ? `${e.message}\n\n` : ''}${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    await app.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,78 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BusMessage, MESSAGE_BUS, MessageBus } from '@app/bus';
+import { ChatClock, DomainError, ErrorCode, LegacyMessages } from '@app/common';
+import { StoreResult } from '@app/database';
+import { DeliveryService } from '../delivery/delivery.service';
+import { MessageWriter } from '../messages/message-writer.service';
+import { SendCommand } from './chat-frames';
+import { UserDirectory } from './user-directory.service';
+
+/** A send that passed every check and waits to be stored. */
+export interface AcceptedSend {
+  senderId: number;
+  senderName: string;
+  command: SendCommand;
+  time: string;
+}
+
+/**
+ * Sending a chat message: check it, store it (persist first), then hand it to the bus for every
+ * socket of the recipient and the sender's other devices. No knowledge of sockets or frames.
+ */
+@Injectable()
+export class ChatService {
+  private readonly logger = new Logger(ChatService.name);
+
+  constructor(
+    private readonly directory: UserDirectory,
+    private readonly writer: MessageWriter,
+    private readonly delivery: DeliveryService,
+    private readonly clock: ChatClock,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+  ) {}
+
+  /** Checks the recipient; the message's time is taken here, on receipt. */
+  async accept(senderId: number, command: SendCommand): Promise<AcceptedSend> {
+    const [recipient, sender] = await Promise.all([this.directory.find(command.to), this.directory.find(senderId)]);
+    if (!recipient) throw new DomainError(ErrorCode.UserNotFound, LegacyMessages.userNotFound);
+    return { senderId, senderName: sender?.name ?? '', command, time: this.clock.wallClock() };
+  }
+
+  /**
+   * Stores, then publishes. Calls made in order are stored in that order. A repeated
+   * clientMsgId resolves to the first stored message and is not delivered again.
+   */
+  async store(send: AcceptedSend, originSocket: string): Promise<StoreResult> {
+    const { command } = send;
+    let result: StoreResult;
+    try {
+      result = await this.writer.write({
+        senderId: send.senderId,
+        to: command.to,
+        text: command.text,
+        time: send.time,
+        clientMsgId: command.clientMsgId,
+      });
+    } catch {
+      throw new DomainError(
+        ErrorCode.StoreUnavailable,
+        '消息未能保存，请稍后重试 (the message could not be stored; try again)',
+      );
+    }
+    if (!result.duplicate) this.publish({ ...result.message, senderName: send.senderName, originSocket });
+    return result;
+  }
+
+  private publish(message: BusMessage): void {
+    const userIds = [message.to, message.senderId];
+    if (!this.bus.isLive()) {
+      // Redis is away: this replica keeps serving its own sockets; the others re-read on resync.
+      this.delivery.routeLocally(userIds, message);
+      return;
+    }
+    this.bus.publish(userIds, message).catch((e: unknown) => {
+      this.logger.warn(`bus publish failed, delivering locally: ${String(e)}`);
+      this.delivery.routeLocally(userIds, message);
+    });
+  }
+}

@@ -1,0 +1,16 @@
+import { bootApp } from '@app/common';
+import { BusConfig, ChatConfig, HistoryConfig, UploadConfig } from '@app/config';
+import { useChatAdapter } from '../../chat-gateway/src/chat-gateway.module';
+import { SuiteModule } from './suite.module';
+
+void bootApp(SuiteModule, {
+  name: 'chat-suite',
+  configs: [ChatConfig, HistoryConfig, UploadConfig, BusConfig],
+  configure: useChatAdapter,
+  banner: (baseUrl) => [
+    `chat:    ${baseUrl.replace(/^http/, 'ws')}/chat/{userId}?token=...`,
+    `history: POST ${baseUrl}/chat_message/get_Message_History.do`,
+    `upload:  POST ${baseUrl}/user/upload.do`,
+    'get a user and a token:  npm run cli -- user add --phone 13800000000   then   npm run cli -- token <userId>',
+  ],
+});

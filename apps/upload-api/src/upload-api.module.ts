@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '@app/auth';
+import { CommonModule } from '@app/common';
+import { AppConfigModule } from '@app/config';
+
+/** Image upload at /user/upload.do and serving of stored images at /images/. */
+@Module({
+  imports: [AppConfigModule, CommonModule, AuthModule],
+})
+export class UploadApiModule {}

@@ -1,0 +1,61 @@
+import { createHmac } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { CoreConfig } from '@app/config';
+import { DomainError } from '@app/common';
+import { TokenService } from './token.service';
+
+const secret = 'unit-test-secret-0123456789';
+
+function service(overrides: Partial<CoreConfig> = {}): TokenService {
+  return new TokenService(Object.assign(new CoreConfig(), { jwtSecret: secret, ...overrides }));
+}
+
+const b64url = (v: object | string) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+
+function handMade(header: object, payload: object, key = secret): string {
+  const input = `${b64url(header)}.${b64url(payload)}`;
+  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+describe('TokenService', () => {
+  it('round-trips a minted token', async () => {
+    const tokens = service();
+    await expect(tokens.verify(await tokens.sign(42))).resolves.toMatchObject({ userId: 42 });
+  });
+
+  it('accepts a token built like the legacy login service (HS256, numeric or string id)', async () => {
+    await expect(service().verify(handMade({ alg: 'HS256' }, { id: 7, iat: now(), exp: now() + 60 }))).resolves.toMatchObject({ userId: 7 });
+    await expect(service().verify(handMade({ alg: 'HS256' }, { id: '8', iat: now(), exp: now() + 60 }))).resolves.toMatchObject({ userId: 8 });
+  });
+
+  it('reads a base64 secret as jjwt did when so configured', async () => {
+    const raw = Buffer.from('jjwt-style-secret-bytes-0123456');
+    const tokens = service({ jwtSecret: raw.toString('base64'), jwtSecretEncoding: 'base64' });
+    const input = `${b64url({ alg: 'HS256' })}.${b64url({ id: 3, exp: now() + 60 })}`;
+    const token = `${input}.${createHmac('sha256', raw).update(input).digest('base64url')}`;
+    await expect(tokens.verify(token)).resolves.toMatchObject({ userId: 3 });
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+    ['garbage', 'not.a.jwt'],
+    ['alg none', `${b64url({ alg: 'none' })}.${b64url({ id: 1, exp: now() + 60 })}.`],
+    ['wrong secret', handMade({ alg: 'HS256' }, { id: 1, exp: now() + 60 }, 'another-secret-0123456789')],
+    ['HS512', '' as string],
+    ['expired', handMade({ alg: 'HS256' }, { id: 1, exp: now() - 10 })],
+    ['no exp', handMade({ alg: 'HS256' }, { id: 1, iat: now() })],
+    ['no id', handMade({ alg: 'HS256' }, { sub: '1', exp: now() + 60 })],
+    ['id zero', handMade({ alg: 'HS256' }, { id: 0, exp: now() + 60 })],
+    ['id fractional', handMade({ alg: 'HS256' }, { id: 1.5, exp: now() + 60 })],
+  ])('refuses a %s token as 用户未登录', async (name, token) => {
+    if (name === 'HS512') {
+      token = await new SignJWT({ id: 1 }).setProtectedHeader({ alg: 'HS512' }).setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+    }
+    const err = await service().verify(token).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as DomainError).message).toBe('用户未登录');
+  });
+});

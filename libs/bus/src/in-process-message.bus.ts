@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { BusMessage, BusMessageHandler, MessageBus } from './message-bus';
+
+// Single-process deployments (the embedded default): delivery is a function call, nothing is
+// ever lost in transit, so onResync never fires.
+@Injectable()
+export class InProcessMessageBus implements MessageBus {
+  private readonly subscribed = new Set<number>();
+  private handler: BusMessageHandler = () => undefined;
+
+  publish(userIds: readonly number[], message: BusMessage): Promise<void> {
+    for (const userId of new Set(userIds)) {
+      if (this.subscribed.has(userId)) this.handler(userId, message);
+    }
+    return Promise.resolve();
+  }
+
+  subscribe(userId: number): Promise<void> {
+    this.subscribed.add(userId);
+    return Promise.resolve();
+  }
+
+  unsubscribe(userId: number): Promise<void> {
+    this.subscribed.delete(userId);
+    return Promise.resolve();
+  }
+
+  onMessage(handler: BusMessageHandler): void {
+    this.handler = handler;
+  }
+
+  onResync(): void {
+    // Nothing can be missed in process.
+  }
+
+  isLive(): boolean {
+    return true;
+  }
+
+  close(): Promise<void> {
+    this.subscribed.clear();
+    return Promise.resolve();
+  }
+}

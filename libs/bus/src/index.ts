@@ -1,0 +1,4 @@
+export * from './message-bus';
+export * from './in-process-message.bus';
+export * from './redis-message.bus';
+export * from './bus.module';

@@ -1,0 +1,2 @@
+// Filled in by the bus feature.
+export class BusConfig {}

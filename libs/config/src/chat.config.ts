@@ -1,0 +1,39 @@
+import { IsBoolean, IsInt, IsString, Max, Min } from 'class-validator';
+import { Env, ToBool, ToInt } from './env-decorators';
+
+/** Settings of the WebSocket chat gateway. */
+export class ChatConfig {
+  /** The legacy `message.text` column held 500 characters. */
+  @Env('CHAT_TEXT_MAX_LENGTH') @ToInt()
+  @IsInt({ message: 'CHAT_TEXT_MAX_LENGTH must be a whole number of characters, e.g. 500' })
+  @Min(1, { message: 'CHAT_TEXT_MAX_LENGTH must be at least 1' })
+  @Max(500, { message: 'CHAT_TEXT_MAX_LENGTH must be at most 500: the message.text column holds 500 characters' })
+  textMaxLength: number = 500;
+
+  /** The iOS app's keep-alive text; an empty value switches the keep-alive off. */
+  @Env('CHAT_HEARTBEAT_TEXT') @IsString()
+  heartbeatText: string = 'heart';
+
+  /** Accept sockets without a token, trusting `{id}` as the legacy server did. Never in production. */
+  @Env('CHAT_LEGACY_UNAUTHENTICATED') @ToBool()
+  @IsBoolean({ message: 'CHAT_LEGACY_UNAUTHENTICATED must be true or false' })
+  legacyUnauthenticated: boolean = false;
+
+  /** Frames above this size close the socket with 1009. */
+  @Env('CHAT_MAX_FRAME_BYTES') @ToInt()
+  @IsInt({ message: 'CHAT_MAX_FRAME_BYTES must be a whole number of bytes, e.g. 16384' })
+  @Min(1024, { message: 'CHAT_MAX_FRAME_BYTES must be at least 1024' })
+  maxFrameBytes: number = 16 * 1024;
+
+  /** Protocol-level ping interval; a socket that missed the previous pong is dropped. */
+  @Env('CHAT_PING_INTERVAL_MS') @ToInt()
+  @IsInt({ message: 'CHAT_PING_INTERVAL_MS must be a whole number of milliseconds, e.g. 30000' })
+  @Min(100, { message: 'CHAT_PING_INTERVAL_MS must be at least 100' })
+  pingIntervalMs: number = 30_000;
+
+  /** Most messages written to the database in one transaction. */
+  @Env('CHAT_STORE_BATCH_MAX') @ToInt()
+  @IsInt({ message: 'CHAT_STORE_BATCH_MAX must be a whole number, e.g. 500' })
+  @Min(1, { message: 'CHAT_STORE_BATCH_MAX must be at least 1' })
+  storeBatchMax: number = 500;
+}

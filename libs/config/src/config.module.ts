@@ -1,0 +1,28 @@
+import { Global, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { BusConfig } from './bus.config';
+import { ChatConfig } from './chat.config';
+import { CoreConfig } from './core.config';
+import { HistoryConfig } from './history.config';
+import { loadConfig } from './load-config';
+import { UploadConfig } from './upload.config';
+import { resolveDevSecret } from './dev-secret';
+
+export const CONFIG_CLASSES = [CoreConfig, ChatConfig, HistoryConfig, UploadConfig, BusConfig] as const;
+
+const typedProviders = CONFIG_CLASSES.map((cls) => ({
+  provide: cls,
+  useFactory: () => (cls === CoreConfig ? resolveDevSecret(loadConfig(CoreConfig)) : loadConfig(cls as new () => object)),
+}));
+
+/**
+ * Every setting as a typed, validated, injectable class. @nestjs/config loads `.env` into the
+ * environment; the classes read from there.
+ */
+@Global()
+@Module({
+  imports: [ConfigModule.forRoot({ isGlobal: true, cache: true })],
+  providers: typedProviders,
+  exports: typedProviders.map((p) => p.provide),
+})
+export class AppConfigModule {}

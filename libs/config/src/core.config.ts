@@ -1,0 +1,80 @@
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { Env, ToBool, ToInt } from './env-decorators';
+import { ConfigCheck } from './load-config';
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/chat.sqlite';
+
+/** Settings every app needs: where it listens, its database, tokens and the clock. */
+export class CoreConfig implements ConfigCheck {
+  @Env('PORT') @ToInt()
+  @IsInt({ message: 'PORT must be a whole number between 0 and 65535, e.g. PORT=8080 (0 picks a free port)' })
+  @Min(0, { message: 'PORT must be between 0 and 65535' })
+  @Max(65535, { message: 'PORT must be between 0 and 65535' })
+  port: number = 8080;
+
+  @Env('HOST') @IsString()
+  host: string = '0.0.0.0';
+
+  @Env('DATABASE_URL')
+  @Matches(/^(mysql|mariadb):\/\/.+|^sqlite:.+/, {
+    message:
+      'DATABASE_URL must be mysql://user:pass@host:3306/db (MySQL 8 or MariaDB) or sqlite:<file>, e.g. sqlite:./data/chat.sqlite',
+  })
+  databaseUrl: string = DEFAULT_DATABASE_URL;
+
+  /** Development mode: a generated secret is allowed; says so loudly at boot. */
+  @Env('CHAT_DEV_MODE') @ToBool()
+  @IsBoolean({ message: 'CHAT_DEV_MODE must be true or false' })
+  devMode: boolean = false;
+
+  @Env('JWT_SECRET') @IsOptional() @IsString()
+  @MinLength(16, { message: 'JWT_SECRET is too short: use at least 16 characters (32 random bytes recommended)' })
+  jwtSecret?: string;
+
+  /** How JWT_SECRET turns into key bytes: utf8 (auth0 java-jwt) or base64 (jjwt 0.9 signWith(alg, String)). */
+  @Env('JWT_SECRET_ENCODING')
+  @IsIn(['utf8', 'base64'], { message: 'JWT_SECRET_ENCODING must be utf8 or base64' })
+  jwtSecretEncoding: 'utf8' | 'base64' = 'utf8';
+
+  /** Lifetime of tokens minted by the admin CLI, in seconds (the legacy login issued 7 days). */
+  @Env('JWT_TTL_SECONDS') @ToInt()
+  @IsInt({ message: 'JWT_TTL_SECONDS must be a whole number of seconds' })
+  @Min(60, { message: 'JWT_TTL_SECONDS must be at least 60' })
+  jwtTtlSeconds: number = 7 * 24 * 3600;
+
+  @Env('CHAT_TIMEZONE') @IsString()
+  timezone: string = 'Asia/Shanghai';
+
+  @Env('LOG_LEVEL')
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'], { message: 'LOG_LEVEL must be one of error, warn, log, debug, verbose' })
+  logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  /** Run pending migrations at boot; turn off where a one-shot migration job does it. */
+  @Env('DATABASE_RUN_MIGRATIONS') @ToBool()
+  @IsBoolean({ message: 'DATABASE_RUN_MIGRATIONS must be true or false' })
+  runMigrations: boolean = true;
+
+  /** Names this process in logs, metrics and bus routing; defaults to host name + pid. */
+  @Env('INSTANCE_ID') @IsOptional() @IsString()
+  instanceId?: string;
+
+  checkConfig(): string[] {
+    const problems: string[] = [];
+    if (!this.jwtSecret && !this.devMode) {
+      problems.push(
+        'JWT_SECRET is not set: set it to the secret the login service signs tokens with ' +
+          '(e.g. JWT_SECRET=$(openssl rand -hex 32)), or set CHAT_DEV_MODE=true on a development machine',
+      );
+    }
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: this.timezone });
+    } catch {
+      problems.push(`CHAT_TIMEZONE "${this.timezone}" is not an IANA time zone: use e.g. Asia/Shanghai or UTC`);
+    }
+    return problems;
+  }
+
+  get isSqlite(): boolean {
+    return this.databaseUrl.startsWith('sqlite:');
+  }
+}

@@ -1,0 +1,2 @@
+// Filled in by the history feature.
+export class HistoryConfig {}

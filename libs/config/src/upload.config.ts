@@ -1,0 +1,2 @@
+// Filled in by the upload feature.
+export class UploadConfig {}

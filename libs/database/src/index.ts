@@ -1,0 +1,5 @@
+export * from './data-source-options';
+export * from './sql-dialect';
+export * from './database.module';
+export * from './user.repository';
+export * from './message.repository';

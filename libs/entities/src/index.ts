@@ -1,0 +1,12 @@
+import { ConversationEntity } from './conversation.entity';
+import { MessageEntity } from './message.entity';
+import { UserEntity } from './user.entity';
+import { LegacySchema1716800000000 } from './migrations/1716800000000-legacy-schema';
+import { ChatSuiteSchema1716800000001 } from './migrations/1716800000001-chat-suite-schema';
+
+export { ConversationEntity, MessageEntity, UserEntity };
+
+export const ENTITIES = [UserEntity, MessageEntity, ConversationEntity];
+
+/** In order; listed explicitly because the apps are bundled (no globbing at run time). */
+export const MIGRATIONS = [LegacySchema1716800000000, ChatSuiteSchema1716800000001];

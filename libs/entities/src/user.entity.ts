@@ -1,0 +1,36 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** The legacy `user` table, kept as the old server defined it. */
+@Entity({ name: 'user' })
+export class UserEntity {
+  @PrimaryGeneratedColumn({ type: 'int' })
+  id: number;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  name: string | null;
+
+  @Column({ type: 'varchar', length: 32, nullable: true, unique: true })
+  phone: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  password: string | null;
+
+  @Column({ type: 'int', nullable: true })
+  sex: number | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  stage: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  msg: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  img: string | null;
+
+  /** Wall-clock `yyyy-MM-dd HH:mm:ss` in the chat zone, as the old server wrote it. */
+  @Column({ name: 'update_time', type: 'datetime', nullable: true })
+  updateTime: string | null;
+
+  @Column({ name: 'create_time', type: 'datetime', nullable: true })
+  createTime: string | null;
+}
