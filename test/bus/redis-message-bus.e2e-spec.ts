@@ -77,6 +77,8 @@ describeRedis('RedisMessageBus against a real Redis', () => {
     await b.bus.subscribe(2);
 
     await a.bus.publish([2, 1], message(10, 2, 1));
+    // Two publishers have no common order; let the first message land before the reply.
+    await waitFor('the first message on b', () => b.received.length === 1);
     await b.bus.publish([1, 2], message(11, 1, 2));
 
     await waitFor('both messages on both sides', () => a.received.length === 2 && b.received.length === 2);

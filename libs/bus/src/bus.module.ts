@@ -1,11 +1,35 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Logger, Module } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { BusConfig, CoreConfig } from '@app/config';
 import { InProcessMessageBus } from './in-process-message.bus';
-import { MESSAGE_BUS } from './message-bus';
+import { MESSAGE_BUS, MessageBus } from './message-bus';
+import { RedisMessageBus } from './redis-message.bus';
 
-/** Provides MESSAGE_BUS: in-process for a single process (the Redis bus plugs in here). */
+/** Builds the bus the configuration asks for: Redis between replicas, or in process. */
+export function createMessageBus(bus: BusConfig, core: CoreConfig): MessageBus {
+  if (!bus.redisUrl) return new InProcessMessageBus();
+  // A random suffix: two replicas configured with the same INSTANCE_ID (or both pid 1 in
+  // containers) would otherwise skip each other's messages as their own echo.
+  const instanceId = `${core.instanceId ?? hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  new Logger('BusModule').log(`Redis bus as ${instanceId} (prefix "${bus.keyPrefix}")`);
+  return new RedisMessageBus({
+    url: bus.redisUrl,
+    keyPrefix: bus.keyPrefix,
+    instanceId,
+    commandTimeoutMs: bus.commandTimeoutMs,
+    shardedPubSub: bus.shardedPubSub,
+    healthCheckIntervalMs: bus.healthCheckMs,
+  });
+}
+
+/**
+ * Provides MESSAGE_BUS: the Redis bus when REDIS_URL is set (several gateway replicas), else the
+ * in-process bus (one process). The Redis bus quits its connections on application shutdown.
+ */
 @Global()
 @Module({
-  providers: [{ provide: MESSAGE_BUS, useClass: InProcessMessageBus }],
+  providers: [{ provide: MESSAGE_BUS, useFactory: createMessageBus, inject: [BusConfig, CoreConfig] }],
   exports: [MESSAGE_BUS],
 })
 export class BusModule {}

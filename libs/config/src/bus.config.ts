@@ -1,2 +1,41 @@
-// Filled in by the bus feature.
-export class BusConfig {}
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { Env, ToInt } from './env-decorators';
+
+/**
+ * How gateway replicas reach each other. Without REDIS_URL the suite runs as one process and
+ * messages travel in process; with it, through Redis (one channel per connected user).
+ */
+export class BusConfig {
+  @Env('REDIS_URL') @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, {
+    message: 'REDIS_URL must look like redis://[:password@]host:6379[/db] (or rediss:// for TLS); leave it unset for a single process',
+  })
+  redisUrl?: string;
+
+  /** Prepended to every channel, so several deployments can share one Redis. */
+  @Env('REDIS_KEY_PREFIX') @IsString()
+  @Matches(/^[^\s{}]*$/, { message: 'REDIS_KEY_PREFIX must not contain spaces or braces (braces are the cluster hash tag), e.g. chat:' })
+  keyPrefix: string = 'chat:';
+
+  /** `auto` uses sharded pub/sub (SSUBSCRIBE/SPUBLISH) when the server has it (Redis >= 7). */
+  @Env('REDIS_SHARDED_PUBSUB')
+  @IsIn(['auto', 'on', 'off'], { message: 'REDIS_SHARDED_PUBSUB must be auto, on or off' })
+  shardedPubSub: 'auto' | 'on' | 'off' = 'auto';
+
+  /** Longest a publish or subscribe may wait for Redis before the gateway carries on without it. */
+  @Env('REDIS_COMMAND_TIMEOUT_MS') @ToInt()
+  @IsInt({ message: 'REDIS_COMMAND_TIMEOUT_MS must be a whole number of milliseconds, e.g. 1000' })
+  @Min(50, { message: 'REDIS_COMMAND_TIMEOUT_MS must be at least 50' })
+  @Max(60_000, { message: 'REDIS_COMMAND_TIMEOUT_MS must be at most 60000' })
+  commandTimeoutMs: number = 1000;
+
+  /** Both Redis connections are pinged this often; a silent one is rebuilt (0 turns it off). */
+  @Env('REDIS_HEALTH_CHECK_MS') @ToInt()
+  @IsInt({ message: 'REDIS_HEALTH_CHECK_MS must be a whole number of milliseconds, e.g. 5000 (0 = off)' })
+  @Min(0, { message: 'REDIS_HEALTH_CHECK_MS must be 0 (off) or more' })
+  healthCheckMs: number = 5000;
+
+  get enabled(): boolean {
+    return !!this.redisUrl;
+  }
+}
