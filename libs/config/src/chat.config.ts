@@ -10,9 +10,14 @@ export class ChatConfig {
   @Max(500, { message: 'CHAT_TEXT_MAX_LENGTH must be at most 500: the message.text column holds 500 characters' })
   textMaxLength: number = 500;
 
-  /** The iOS app's keep-alive text; an empty value switches the keep-alive off. */
+  /** The iOS app's keep-alive: a chat message with this exact text, neither stored nor forwarded. */
   @Env('CHAT_HEARTBEAT_TEXT') @IsString()
   heartbeatText: string = 'heart';
+
+  /** false: the heartbeat text is an ordinary message again. */
+  @Env('CHAT_HEARTBEAT_ENABLED') @ToBool()
+  @IsBoolean({ message: 'CHAT_HEARTBEAT_ENABLED must be true or false' })
+  heartbeatEnabled: boolean = true;
 
   /** Accept sockets without a token, trusting `{id}` as the legacy server did. Never in production. */
   @Env('CHAT_LEGACY_UNAUTHENTICATED') @ToBool()

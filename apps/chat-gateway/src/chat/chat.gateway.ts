@@ -81,7 +81,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       const parsed = parseFrame(frame.raw, {
         userId: socket.userId,
         textMaxLength: this.config.textMaxLength,
-        heartbeatText: this.config.heartbeatText,
+        heartbeatText: this.config.heartbeatEnabled ? this.config.heartbeatText : '',
       });
       if (parsed.kind === 'heartbeat') return undefined;
       const { command } = parsed;

@@ -1,0 +1,94 @@
+import { ChatConfig } from '@app/config';
+import { MessageRepository, NewMessage, StoreResult } from '@app/database';
+import { MessageWriter } from './message-writer.service';
+
+/** A repository stand-in that records batches and settles them when told to. */
+class FakeRepository {
+  batches: NewMessage[][] = [];
+  private settle: (() => void)[] = [];
+  fail = false;
+  private nextId = 1;
+
+  storeBatch(items: readonly NewMessage[]): Promise<StoreResult[]> {
+    this.batches.push([...items]);
+    return new Promise((resolve, reject) =>
+      this.settle.push(() =>
+        this.fail
+          ? reject(new Error('database down'))
+          : resolve(items.map((m) => ({ message: { ...m, id: this.nextId++ }, duplicate: false }))),
+      ),
+    );
+  }
+
+  release(): void {
+    this.settle.shift()?.();
+  }
+}
+
+const msg = (i: number): NewMessage => ({ senderId: 1, to: 2, text: `m${i}`, time: '2026-01-01 00:00:00' });
+const tick = async (n = 3) => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+
+describe('MessageWriter', () => {
+  let repo: FakeRepository;
+  let writer: MessageWriter;
+
+  beforeEach(() => {
+    repo = new FakeRepository();
+    writer = new MessageWriter(repo as unknown as MessageRepository, Object.assign(new ChatConfig(), { storeBatchMax: 3 }));
+  });
+
+  it('writes a lone message at once, in a batch of one', async () => {
+    const p = writer.write(msg(1));
+    await tick();
+    expect(repo.batches).toEqual([[msg(1)]]);
+    repo.release();
+    await expect(p).resolves.toMatchObject({ message: { id: 1, text: 'm1' } });
+  });
+
+  it('groups what arrives while a write is in flight, capped by the batch size, in order', async () => {
+    const first = writer.write(msg(0));
+    await tick();
+    const rest = [1, 2, 3, 4].map((i) => writer.write(msg(i)));
+    await tick();
+    expect(repo.batches).toHaveLength(1); // one write at a time
+    repo.release();
+    await first;
+    await tick();
+    expect(repo.batches[1]).toEqual([msg(1), msg(2), msg(3)]);
+    repo.release();
+    await tick();
+    await tick();
+    expect(repo.batches[2]).toEqual([msg(4)]);
+    repo.release();
+    const results = await Promise.all(rest);
+    expect(results.map((r) => r.message.id)).toEqual([2, 3, 4, 5]);
+  });
+
+  it('rejects every message of a failed batch and carries on with the next', async () => {
+    repo.fail = true;
+    const a = writer.write(msg(1));
+    const b = writer.write(msg(2));
+    await tick();
+    repo.release();
+    await expect(a).rejects.toThrow('database down');
+    await expect(b).rejects.toThrow('database down');
+    repo.fail = false;
+    const c = writer.write(msg(3));
+    await tick();
+    repo.release();
+    await expect(c).resolves.toMatchObject({ message: { text: 'm3' } });
+  });
+
+  it('drains what is queued before shutdown completes', async () => {
+    const p = writer.write(msg(1));
+    let drained = false;
+    const d = writer.drain().then(() => (drained = true));
+    await tick();
+    expect(drained).toBe(false);
+    repo.release();
+    await d;
+    await expect(p).resolves.toBeDefined();
+  });
+});

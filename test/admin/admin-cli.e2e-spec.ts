@@ -1,0 +1,48 @@
+import { TokenService } from '@app/auth';
+import { ChatClock } from '@app/common';
+import { UserRepository } from '@app/database';
+import { runAdminCommand, UsageError } from '../../apps/admin-cli/src/admin-commands';
+import { describeMariaDb, testMariaDbUrl } from '../support/infra';
+import { freshPhone, startSuite, tempSqlite, TestApp } from '../support/test-app';
+import { chatUrl, TestClient } from '../support/ws-client';
+
+function adminSuite(engine: string, url: () => string) {
+  describe(`admin commands on ${engine}`, () => {
+    let suite: TestApp;
+    let run: (...args: string[]) => Promise<string>;
+    beforeAll(async () => {
+      suite = await startSuite({ DATABASE_URL: url() });
+      const deps = { users: suite.app.get(UserRepository), tokens: suite.app.get(TokenService), clock: suite.app.get(ChatClock) };
+      run = (...args) => runAdminCommand(args, deps);
+    });
+    afterAll(() => suite.close());
+
+    it('adds a user named 手机用户<phone> and mints a token that opens their socket', async () => {
+      const phone = freshPhone();
+      const user = JSON.parse(await run('user', 'add', '--phone', phone)) as { id: number; name: string };
+      expect(user.name).toBe(`手机用户${phone}`);
+      const token = await run('token', String(user.id));
+      const client = await TestClient.open(chatUrl(suite.wsUrl, user.id, token));
+      await client.close();
+    });
+
+    it('keeps a given name and refuses a phone that exists already', async () => {
+      const phone = freshPhone();
+      expect(JSON.parse(await run('user', 'add', '--phone', phone, '--name', 'Alice'))).toMatchObject({ name: 'Alice' });
+      await expect(run('user', 'add', '--phone', phone)).rejects.toThrow(/exists already/);
+    });
+
+    it('refuses bad input with a usage error', async () => {
+      await expect(run('user', 'add')).rejects.toBeInstanceOf(UsageError);
+      await expect(run('user', 'add', '--phone', 'abc')).rejects.toThrow(/digits/);
+      await expect(run('token', 'x')).rejects.toThrow(/user id/);
+      await expect(run('token', '1999999999')).rejects.toThrow(/no user/);
+      await expect(run('frobnicate')).rejects.toThrow(/unknown command/);
+    });
+  });
+}
+
+const sqlite = tempSqlite();
+adminSuite('SQLite', () => sqlite.url);
+afterAll(() => sqlite.remove());
+describeMariaDb('MariaDB', () => adminSuite('MariaDB', () => testMariaDbUrl()!));
