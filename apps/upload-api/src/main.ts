@@ -1,5 +1,11 @@
 import { bootApp } from '@app/common';
 import { UploadConfig } from '@app/config';
 import { UploadApiModule } from './upload-api.module';
+import { useUploadOpenApi } from './upload/upload-openapi';
 
-void bootApp(UploadApiModule, { name: 'upload-api', configs: [UploadConfig] });
+void bootApp(UploadApiModule, {
+  name: 'upload-api',
+  configs: [UploadConfig],
+  configure: useUploadOpenApi,
+  banner: (baseUrl) => [`upload:  POST ${baseUrl}/user/upload.do   (OpenAPI: ${baseUrl}/api-docs/upload)`],
+});

@@ -22,6 +22,8 @@ export abstract class FileStorage {
   abstract delete(name: string): Promise<void>;
   /** A short human description for logs, e.g. `local directory ./data/uploads`. */
   abstract describe(): string;
+  /** Releases connections at shutdown. */
+  async close(): Promise<void> {}
 }
 
 // Storage-level guard, independent of the image name pattern: a plain file name, no separators,

@@ -72,6 +72,10 @@ export class S3FileStorage extends FileStorage {
     return `S3 bucket ${this.bucket}${this.prefix ? `/${this.prefix}` : ''}`;
   }
 
+  override async close(): Promise<void> {
+    this.client.destroy();
+  }
+
   async write(name: string, source: Readable, contentType: string): Promise<{ size: number }> {
     const key = this.keyOf(name);
     const parts = readParts(source, this.partSize);
