@@ -25,6 +25,8 @@ export interface LocalS3 {
 }
 
 export async function startLocalS3(bucket = 'uploads'): Promise<LocalS3> {
+  // The SDK's notice about future Node versions is noise in test output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
   const address = await server.run();

@@ -1,0 +1,38 @@
+import { ConfigError, loadConfig } from './load-config';
+import { UploadConfig } from './upload.config';
+
+describe('UploadConfig', () => {
+  it('defaults to a 10 MiB limit in a local directory, base URL unset', () => {
+    const config = loadConfig(UploadConfig, {});
+    expect(config).toMatchObject({ maxFileSize: 10 * 1024 * 1024, storage: 'local', directory: './data/uploads' });
+    expect(config.normalizedPublicBaseUrl).toBeUndefined();
+  });
+
+  it('reads S3 settings', () => {
+    const config = loadConfig(UploadConfig, {
+      UPLOAD_STORAGE: 's3',
+      UPLOAD_S3_BUCKET: 'chat-images',
+      UPLOAD_S3_ENDPOINT: 'http://minio:9000',
+      UPLOAD_S3_FORCE_PATH_STYLE: 'true',
+      UPLOAD_S3_ACCESS_KEY_ID: 'k',
+      UPLOAD_S3_SECRET_ACCESS_KEY: 's',
+      UPLOAD_PUBLIC_BASE_URL: 'https://img.example.com/images',
+      UPLOAD_MAX_FILE_SIZE: '2097152',
+    });
+    expect(config).toMatchObject({ storage: 's3', s3Bucket: 'chat-images', s3ForcePathStyle: true, maxFileSize: 2097152 });
+    expect(config.normalizedPublicBaseUrl).toBe('https://img.example.com/images/');
+  });
+
+  it.each([
+    [{ UPLOAD_MAX_FILE_SIZE: '10MB' }, /UPLOAD_MAX_FILE_SIZE must be a whole number of bytes/],
+    [{ UPLOAD_MAX_FILE_SIZE: '10' }, /at least 1024/],
+    [{ UPLOAD_STORAGE: 'ftp' }, /UPLOAD_STORAGE must be local .* or s3/],
+    [{ UPLOAD_STORAGE: 's3' }, /UPLOAD_STORAGE=s3 needs UPLOAD_S3_BUCKET/],
+    [{ UPLOAD_PUBLIC_BASE_URL: 'ftp://www.zhangshuo.fun/images/' }, /UPLOAD_PUBLIC_BASE_URL must be an http\(s\) URL/],
+    [{ UPLOAD_S3_ACCESS_KEY_ID: 'k' }, /go together/],
+    [{ UPLOAD_S3_PREFIX: 'images' }, /end with a slash/],
+  ])('refuses %j with a message naming the variable and the fix', (env, message) => {
+    expect(() => loadConfig(UploadConfig, env)).toThrow(ConfigError);
+    expect(() => loadConfig(UploadConfig, env)).toThrow(message);
+  });
+});
