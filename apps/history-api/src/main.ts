@@ -1,5 +1,11 @@
 import { bootApp } from '@app/common';
 import { HistoryConfig } from '@app/config';
 import { HistoryApiModule } from './history-api.module';
+import { useHistoryOpenApi } from './history/history-openapi';
 
-void bootApp(HistoryApiModule, { name: 'history-api', configs: [HistoryConfig] });
+void bootApp(HistoryApiModule, {
+  name: 'history-api',
+  configs: [HistoryConfig],
+  configure: useHistoryOpenApi,
+  banner: (baseUrl) => [`history: POST ${baseUrl}/chat_message/get_Message_History.do   (OpenAPI: ${baseUrl}/api-docs/history)`],
+});

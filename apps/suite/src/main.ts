@@ -1,12 +1,16 @@
 import { bootApp } from '@app/common';
 import { BusConfig, ChatConfig, HistoryConfig, UploadConfig } from '@app/config';
 import { useChatAdapter } from '../../chat-gateway/src/chat-gateway.module';
+import { useHistoryOpenApi } from '../../history-api/src/history/history-openapi';
 import { SuiteModule } from './suite.module';
 
 void bootApp(SuiteModule, {
   name: 'chat-suite',
   configs: [ChatConfig, HistoryConfig, UploadConfig, BusConfig],
-  configure: useChatAdapter,
+  configure: (app) => {
+    useChatAdapter(app);
+    useHistoryOpenApi(app);
+  },
   banner: (baseUrl) => [
     `chat:    ${baseUrl.replace(/^http/, 'ws')}/chat/{userId}?token=...`,
     `history: POST ${baseUrl}/chat_message/get_Message_History.do`,

@@ -1,0 +1,163 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { DomainError, ErrorCode } from '@app/common';
+
+/** Largest Java int: the legacy server bound these parameters to Integer. */
+export const JAVA_INT_MAX = 2_147_483_647;
+export const DEFAULT_PAGE_NUM = 1;
+export const DEFAULT_PAGE_SIZE = 10;
+
+export interface HistoryLimits {
+  maxPageSize: number;
+  cursorDefaultLimit: number;
+  cursorMaxLimit: number;
+}
+
+export interface LegacyPageRequest {
+  kind: 'page';
+  friendId?: number;
+  pageNum: number;
+  pageSize: number;
+}
+
+export interface CursorRequest {
+  kind: 'cursor';
+  friendId?: number;
+  beforeId?: number;
+  afterId?: number;
+  limit: number;
+}
+
+export type HistoryRequest = LegacyPageRequest | CursorRequest;
+
+const PAGE_PARAMS = ['pageNum', 'pageSize'] as const;
+const CURSOR_PARAMS = ['beforeId', 'afterId', 'limit'] as const;
+const ALL_PARAMS = ['friendId', ...PAGE_PARAMS, ...CURSOR_PARAMS] as const;
+type ParamName = (typeof ALL_PARAMS)[number];
+
+const invalid = (message: string) => new DomainError(ErrorCode.InvalidParameter, message);
+
+const shown = (v: string) => JSON.stringify(v.length > 24 ? `${v.slice(0, 24)}…` : v);
+
+/**
+ * One parameter as a single scalar, or undefined when absent. Express hands repeated fields over
+ * as arrays and bracketed ones (`pageNum[]=1`, `pageNum[a]=1`) as arrays, objects or odd keys:
+ * all of them are refused rather than guessed at.
+ */
+function single(sources: Record<string, unknown>[], name: ParamName): string | number | undefined {
+  const found: unknown[] = [];
+  for (const source of sources) {
+    for (const key of Object.keys(source)) {
+      if (key === name) found.push(source[key]);
+      else if (key.startsWith(`${name}[`)) found.push([source[key]]);
+    }
+  }
+  if (found.length === 0) return undefined;
+  const value = found[0];
+  if (found.length > 1 || Array.isArray(value) || (typeof value === 'object' && value !== null)) {
+    throw invalid(`参数 ${name} 只能出现一次且不能是数组 (${name} must be given once, as a single value, not repeated or as an array)`);
+  }
+  if (typeof value === 'number' || typeof value === 'string') return value;
+  if (value === null || value === undefined) return undefined;
+  throw invalid(`参数 ${name} 必须是整数 (${name} must be a whole number)`);
+}
+
+/**
+ * A whole number in [min, max]. Blank counts as absent, as Spring's @RequestParam(defaultValue)
+ * treated it; surrounding spaces are ignored as Spring's number conversion did.
+ */
+function integer(sources: Record<string, unknown>[], name: ParamName, min: number, max: number, why = ''): number | undefined {
+  const raw = single(sources, name);
+  if (raw === undefined) return undefined;
+  let value: number;
+  if (typeof raw === 'number') {
+    if (!Number.isInteger(raw)) throw invalid(`参数 ${name} 必须是整数 (${name} must be a whole number, got ${raw})`);
+    value = raw;
+  } else {
+    const text = raw.trim();
+    if (text === '') return undefined;
+    if (!/^\+?\d+$/.test(text) && !/^-\d+$/.test(text)) {
+      throw invalid(`参数 ${name} 必须是整数 (${name} must be a whole number, got ${shown(raw)})`);
+    }
+    // Beyond 15 digits Number() rounds; such values are out of range whatever they are.
+    value = text.replace(/^[+-]?0*/, '').length > 15 ? (text.startsWith('-') ? -Infinity : Infinity) : Number(text);
+  }
+  if (value < min || value > max) {
+    throw invalid(`参数 ${name} 必须在 ${min} 到 ${max} 之间 (${name} must be between ${min} and ${max}${why})`);
+  }
+  return value;
+}
+
+/**
+ * Reads the history parameters from the query string and the form body (POST sends both to the
+ * legacy server, which merged them). The presence of beforeId, afterId or limit selects the
+ * cursor form; pageNum/pageSize (or nothing) select the legacy page form.
+ */
+export function parseHistoryRequest(sources: readonly unknown[], limits: HistoryLimits): HistoryRequest {
+  const objects = sources.filter((s): s is Record<string, unknown> => typeof s === 'object' && s !== null && !Array.isArray(s));
+  const friendId = integer(objects, 'friendId', 1, JAVA_INT_MAX);
+  const has = (names: readonly ParamName[]) =>
+    names.some((n) => {
+      const v = single(objects, n);
+      return v !== undefined && String(v).trim() !== '';
+    });
+  const cursor = has(CURSOR_PARAMS);
+
+  if (cursor) {
+    if (has(PAGE_PARAMS)) {
+      throw invalid(
+        'pageNum/pageSize 不能与 beforeId/afterId/limit 同时使用 (use either the page form pageNum/pageSize or the cursor form beforeId/afterId/limit)',
+      );
+    }
+    const beforeId = integer(objects, 'beforeId', 1, JAVA_INT_MAX);
+    const afterId = integer(objects, 'afterId', 0, JAVA_INT_MAX);
+    if (beforeId !== undefined && afterId !== undefined) {
+      throw invalid('beforeId 与 afterId 只能给一个 (give beforeId to scroll back or afterId to catch up, not both)');
+    }
+    const limit =
+      integer(objects, 'limit', 1, limits.cursorMaxLimit, `; the server's HISTORY_CURSOR_MAX_LIMIT is ${limits.cursorMaxLimit}`) ??
+      limits.cursorDefaultLimit;
+    return { kind: 'cursor', friendId, beforeId, afterId, limit };
+  }
+
+  const pageNum = integer(objects, 'pageNum', 1, JAVA_INT_MAX) ?? DEFAULT_PAGE_NUM;
+  const pageSize =
+    integer(objects, 'pageSize', 1, limits.maxPageSize, `; the server's HISTORY_MAX_PAGE_SIZE is ${limits.maxPageSize}`) ??
+    Math.min(DEFAULT_PAGE_SIZE, limits.maxPageSize);
+  return { kind: 'page', friendId, pageNum, pageSize };
+}
+
+/** The request fields, for the OpenAPI description (parsing is parseHistoryRequest's job). */
+export class HistoryRequestDto {
+  @ApiPropertyOptional({ description: 'The other party of the conversation (user id). Without it the answer is 不存在记录.', example: 22 })
+  friendId?: number;
+
+  @ApiPropertyOptional({ description: 'Legacy form: 1-based page number, 1..2147483647.', default: DEFAULT_PAGE_NUM, example: 1 })
+  pageNum?: number;
+
+  @ApiPropertyOptional({
+    description: 'Legacy form: messages per page, 1..HISTORY_MAX_PAGE_SIZE (100 unless configured).',
+    default: DEFAULT_PAGE_SIZE,
+    example: 10,
+  })
+  pageSize?: number;
+
+  @ApiPropertyOptional({
+    description: 'Cursor form: messages older than this message id, newest first (scroll back). Not with afterId.',
+    example: 1042,
+  })
+  beforeId?: number;
+
+  @ApiPropertyOptional({
+    description: 'Cursor form: messages newer than this message id, oldest first (catch up after reconnecting). 0 = from the start. Not with beforeId.',
+    example: 1042,
+  })
+  afterId?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'Cursor form: most messages to return, 1..HISTORY_CURSOR_MAX_LIMIT (100 unless configured); default HISTORY_CURSOR_DEFAULT_LIMIT (20). ' +
+      'limit alone returns the newest messages, newest first.',
+    example: 20,
+  })
+  limit?: number;
+}

@@ -1,0 +1,32 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { HistoryModule } from './history.module';
+
+export const HISTORY_OPENAPI_PATH = 'api-docs/history';
+
+/**
+ * Serves the history API's OpenAPI description: UI at /api-docs/history, JSON at
+ * /api-docs/history-json. Only the history controller is included, so the standalone app and
+ * the all-in-one process describe it the same way.
+ */
+export function useHistoryOpenApi(app: INestApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('Chat suite: history API')
+    .setDescription(
+      'Chat history between the token\'s user and a friend, at the legacy path /chat_message/get_Message_History.do ' +
+        '(POST form or GET query). Two forms:\n\n' +
+        '* **Legacy page form** (what the Android/iOS apps send): `pageNum` (default 1), `pageSize` (default 10, at most ' +
+        'HISTORY_MAX_PAGE_SIZE, 100 unless configured), `friendId`. Answers `{"status":0,"data":PageInfo}` exactly as the ' +
+        'old server\'s PageHelper 5 did, messages oldest first; `{"status":1,"msg":"不存在记录"}` for an empty page.\n' +
+        '* **Cursor form** (extension): `beforeId` (scroll back, newest first) or `afterId` (catch up, oldest first; 0 = ' +
+        'from the start), with `limit` (default 20, at most HISTORY_CURSOR_MAX_LIMIT, 100 unless configured). `limit` alone ' +
+        'gives the newest messages. An empty slice is a success with an empty list.\n\n' +
+        'Every answer is HTTP 200 in the legacy envelope. A missing, malformed, forged or expired token gets ' +
+        '`{"status":1,"msg":"用户未登录"}`; a bad parameter gets `{"status":1,"msg":"<reason>"}`.',
+    )
+    .setVersion('1')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'token' }, 'token')
+    .build();
+  const document = SwaggerModule.createDocument(app, config, { include: [HistoryModule] });
+  SwaggerModule.setup(HISTORY_OPENAPI_PATH, app, document);
+}
