@@ -69,3 +69,73 @@ describe('chat gateway settings', () => {
     });
   });
 });
+
+describe('chat gateway limits and operations', () => {
+  const sqlite = tempSqlite();
+  let suite: TestApp;
+  beforeAll(async () => {
+    suite = await startSuite({ DATABASE_URL: sqlite.url, CHAT_RATE_LIMIT_COUNT: '3', CHAT_RATE_LIMIT_WINDOW_SEC: '60', CHAT_MAX_SOCKETS_PER_USER: '2' });
+  });
+  afterAll(async () => {
+    await suite.close();
+    sqlite.remove();
+  });
+
+  it('refuses messages over the per-user rate limit with an error frame, storing none of them', async () => {
+    const a = await suite.newUser();
+    const b = await suite.newUser();
+    const ca = await TestClient.open(chatUrl(suite.wsUrl, a.id, a.token));
+    const cb = await TestClient.open(chatUrl(suite.wsUrl, b.id, b.token));
+    for (let i = 1; i <= 5; i++) ca.send({ to: b.id, text: `n${i}` });
+    const got = await cb.nextN(3);
+    expect(got.map((f) => f.text)).toEqual(['n1', 'n2', 'n3']);
+    const refusals = await ca.nextN(2);
+    for (const r of refusals) expect(r).toMatchObject({ id: null, sender: 0, to: b.id, code: 'RATE_LIMITED', text: expect.stringContaining('3') });
+    await cb.expectSilence();
+    // Heartbeats do not count against the limit and the socket stays usable.
+    ca.send({ to: b.id, text: 'heart' });
+    await ca.expectSilence(150);
+    expect(ca.ws.readyState).toBe(ca.ws.OPEN);
+    await Promise.all([ca.close(), cb.close()]);
+  });
+
+  it('closes a socket over the per-user cap with 1008 and keeps the others', async () => {
+    const a = await suite.newUser();
+    const first = await TestClient.open(chatUrl(suite.wsUrl, a.id, a.token));
+    const second = await TestClient.open(chatUrl(suite.wsUrl, a.id, a.token));
+    const third = await TestClient.open(chatUrl(suite.wsUrl, a.id, a.token));
+    await expect(third.closed).resolves.toMatchObject({ code: 1008, reason: expect.stringContaining('max 2') });
+    expect(first.ws.readyState).toBe(first.ws.OPEN);
+    expect(second.ws.readyState).toBe(second.ws.OPEN);
+    await second.close();
+    const again = await TestClient.open(chatUrl(suite.wsUrl, a.id, a.token));
+    await again.expectSilence(100);
+    expect(again.ws.readyState).toBe(again.ws.OPEN);
+    await Promise.all([first.close(), again.close()]);
+  });
+
+  it('answers liveness and readiness, and exposes the gateway metrics', async () => {
+    const live = await fetch(`${suite.httpUrl}/health/live`);
+    expect(live.status).toBe(200);
+    const ready = await fetch(`${suite.httpUrl}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, 'chat-gateway': { status: 'up' } } });
+    const a = await suite.newUser();
+    const held = await TestClient.open(chatUrl(suite.wsUrl, a.id, a.token));
+    const metrics = await (await fetch(`${suite.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^chat_open_sockets [1-9]\d*$/m);
+    for (const name of ['chat_frames_received_total', 'chat_messages_delivered_total', 'chat_store_batch_seconds_bucket', 'chat_delivery_latency_seconds_bucket', 'chat_bus_resyncs_total']) {
+      expect(metrics).toContain(name);
+    }
+    await held.close();
+  });
+
+  it('turns not-ready and closes sockets with 1001 when shutting down', async () => {
+    const own = await startSuite({ DATABASE_URL: sqlite.url });
+    const a = await own.newUser();
+    const client = await TestClient.open(chatUrl(own.wsUrl, a.id, a.token));
+    const closing = own.close();
+    await expect(client.closed).resolves.toMatchObject({ code: 1001 });
+    await closing;
+  });
+});

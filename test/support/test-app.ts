@@ -34,7 +34,7 @@ export function freshPhone(): string {
  */
 export async function startSuite(env: Record<string, string | undefined> = {}, module: unknown = SuiteModule): Promise<TestApp> {
   const saved = { ...process.env };
-  Object.assign(process.env, { PORT: '0', JWT_SECRET: TEST_JWT_SECRET, CHAT_DEV_MODE: 'false', LOG_LEVEL: 'error', ...env });
+  Object.assign(process.env, { PORT: '0', JWT_SECRET: TEST_JWT_SECRET, CHAT_DEV_MODE: 'false', LOG_LEVEL: 'error', LOG_FORMAT: 'text', CHAT_RATE_LIMIT_COUNT: '0', ...env });
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
   let app: INestApplication;
   try {

@@ -16,6 +16,8 @@ export interface BusMessage {
   time: string;
   /** `<instanceId>/<socketSeq>` of the socket that sent it, which must not get it back. */
   originSocket?: string;
+  /** Epoch ms when the gateway received the frame (delivery latency metric). */
+  acceptedAt?: number;
 }
 
 /** Called for each message routed to a user this process subscribed to. */

@@ -1,6 +1,7 @@
 import { INestApplication, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { assertConfig, ConfigError, CoreConfig, loadConfig } from '@app/config';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { LegacyEnvelopeFilter } from './legacy-envelope.filter';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -52,7 +53,9 @@ export async function createApp(
   options: Pick<BootOptions, 'configure'>,
   nestOptions: { logger?: LogLevel[] | false } = {},
 ): Promise<INestApplication> {
-  const app = await NestFactory.create(module as never, nestOptions);
+  const app = await NestFactory.create(module as never, { ...nestOptions, bufferLogs: nestOptions.logger !== false });
+  if (loadConfig(CoreConfig).logFormat === 'json') app.useLogger(app.get(PinoLogger));
+  else app.flushLogs();
   app.useGlobalFilters(new LegacyEnvelopeFilter());
   await options.configure?.(app);
   return app;

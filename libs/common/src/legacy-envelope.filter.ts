@@ -22,6 +22,11 @@ export class LegacyEnvelopeFilter implements ExceptionFilter {
     }
     if (error instanceof HttpException) {
       const status = error.getStatus();
+      // Readiness probes need their real 503 (terminus answers it); no legacy client calls them.
+      if (status === 503) {
+        res.status(503).json(error.getResponse());
+        return;
+      }
       // Unknown routes and methods keep their real status: no legacy client depends on them.
       if (status === 404 || status === 405) {
         res.status(status).json(fail(status === 404 ? 'Not found' : 'Method not allowed'));

@@ -41,4 +41,27 @@ export class ChatConfig {
   @IsInt({ message: 'CHAT_STORE_BATCH_MAX must be a whole number, e.g. 500' })
   @Min(1, { message: 'CHAT_STORE_BATCH_MAX must be at least 1' })
   storeBatchMax: number = 500;
+
+  /** Messages one user may send per window, counted across replicas (in Redis when configured); 0 = no limit. */
+  @Env('CHAT_RATE_LIMIT_COUNT') @ToInt()
+  @IsInt({ message: 'CHAT_RATE_LIMIT_COUNT must be a whole number of messages (0 = no limit), e.g. 30' })
+  @Min(0, { message: 'CHAT_RATE_LIMIT_COUNT must be 0 (no limit) or more' })
+  rateLimitCount: number = 30;
+
+  @Env('CHAT_RATE_LIMIT_WINDOW_SEC') @ToInt()
+  @IsInt({ message: 'CHAT_RATE_LIMIT_WINDOW_SEC must be a whole number of seconds, e.g. 10' })
+  @Min(1, { message: 'CHAT_RATE_LIMIT_WINDOW_SEC must be at least 1' })
+  rateLimitWindowSec: number = 10;
+
+  /** Open sockets one user may hold on one replica; one more is closed with 1008. */
+  @Env('CHAT_MAX_SOCKETS_PER_USER') @ToInt()
+  @IsInt({ message: 'CHAT_MAX_SOCKETS_PER_USER must be a whole number, e.g. 10' })
+  @Min(1, { message: 'CHAT_MAX_SOCKETS_PER_USER must be at least 1' })
+  maxSocketsPerUser: number = 10;
+
+  /** On SIGTERM: longest wait for sockets to close and stores to finish before exiting. */
+  @Env('CHAT_SHUTDOWN_GRACE_MS') @ToInt()
+  @IsInt({ message: 'CHAT_SHUTDOWN_GRACE_MS must be a whole number of milliseconds, e.g. 10000' })
+  @Min(0, { message: 'CHAT_SHUTDOWN_GRACE_MS must be 0 or more' })
+  shutdownGraceMs: number = 10_000;
 }

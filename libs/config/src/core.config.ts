@@ -54,6 +54,11 @@ export class CoreConfig implements ConfigCheck {
   @IsBoolean({ message: 'DATABASE_RUN_MIGRATIONS must be true or false' })
   runMigrations: boolean = true;
 
+  /** json: one JSON object per line (pino), for containers; text: Nest's coloured console. */
+  @Env('LOG_FORMAT')
+  @IsIn(['json', 'text'], { message: 'LOG_FORMAT must be json or text' })
+  logFormat: 'json' | 'text' = 'json';
+
   /** Names this process in logs, metrics and bus routing; defaults to host name + pid. */
   @Env('INSTANCE_ID') @IsOptional() @IsString()
   instanceId?: string;

@@ -1,6 +1,8 @@
-import { Global, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { CoreConfig } from '@app/config';
+import { ReadinessRegistry } from '@app/ops';
 import { dataSourceOptions } from './data-source-options';
 import { MessageRepository } from './message.repository';
 import { UserRepository } from './user.repository';
@@ -21,4 +23,26 @@ import { UserRepository } from './user.repository';
   providers: [UserRepository, MessageRepository],
   exports: [UserRepository, MessageRepository],
 })
-export class DatabaseModule {}
+export class DatabaseModule implements OnModuleInit {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly readiness: ReadinessRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.readiness.register({
+      name: 'database',
+      check: async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no answer within 1500 ms')), 1500);
+        });
+        try {
+          await Promise.race([this.db.query('SELECT 1'), timeout]);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+    });
+  }
+}

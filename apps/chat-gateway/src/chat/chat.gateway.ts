@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Logger, OnModuleInit } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -10,12 +10,18 @@ import {
 } from '@nestjs/websockets';
 import { hostname } from 'node:os';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { MESSAGE_BUS, MessageBus } from '@app/bus';
 import { ChatClock, DomainError, ErrorCode } from '@app/common';
-import { ChatConfig, CoreConfig } from '@app/config';
+import { BusConfig, ChatConfig, CoreConfig } from '@app/config';
+import { ReadinessRegistry } from '@app/ops';
+import { DeliveredMarker } from '../delivery/delivered-marker.service';
 import { DeliveryService } from '../delivery/delivery.service';
+import { MessageWriter } from '../messages/message-writer.service';
+import { ChatMetrics } from '../ops/chat-metrics.service';
 import { ackFrame, binaryFrameError, errorFrame, FrameError, parseFrame, unknownRecipientFrame } from './chat-frames';
 import { AuthedRequest, FRAME_EVENT, IncomingFrame } from './chat-ws.adapter';
 import { ChatService } from './chat.service';
+import { RateLimiter } from './rate-limiter.service';
 import { CHAT_PATH, UpgradeAuthorizer } from './upgrade-authorizer.service';
 import { WsChatSocket } from './ws-chat-socket';
 
@@ -26,12 +32,13 @@ type ChatWs = WebSocket & { chat?: WsChatSocket };
  * frames. Refusals answer with the legacy error frame and leave the socket open.
  */
 @WebSocketGateway({ path: CHAT_PATH })
-export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown {
+export class ChatGateway implements OnModuleInit, OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown {
   private readonly logger = new Logger(ChatGateway.name);
   private readonly instanceId: string;
   private server?: WebSocketServer;
   private sequence = 0;
   private pingTimer?: NodeJS.Timeout;
+  private shuttingDown = false;
 
   constructor(
     private readonly chat: ChatService,
@@ -39,9 +46,28 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly authorizer: UpgradeAuthorizer,
     private readonly clock: ChatClock,
     private readonly config: ChatConfig,
+    private readonly limiter: RateLimiter,
+    private readonly writer: MessageWriter,
+    private readonly marker: DeliveredMarker,
+    private readonly metrics: ChatMetrics,
+    private readonly readiness: ReadinessRegistry,
+    private readonly busConfig: BusConfig,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     core: CoreConfig,
   ) {
     this.instanceId = core.instanceId ?? `${hostname()}-${process.pid}`;
+  }
+
+  onModuleInit(): void {
+    this.readiness.register({
+      name: 'chat-gateway',
+      check: () => {
+        if (this.shuttingDown) throw new Error('shutting down');
+        // Without a live subscription this replica would miss messages for its sockets.
+        if (this.busConfig.enabled && !this.bus.isLive()) throw new Error('Redis subscription is not live');
+        return { sockets: this.delivery.socketCount, bus: this.busConfig.enabled ? 'redis' : 'in-process' };
+      },
+    });
   }
 
   afterInit(server: WebSocketServer): void {
@@ -54,6 +80,11 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     const userId = req.chatUserId;
     if (!userId) {
       ws.close(1008, 'unauthenticated');
+      return;
+    }
+    if (this.delivery.socketsOf(userId) >= this.config.maxSocketsPerUser) {
+      this.metrics.rejectedSockets.inc();
+      ws.close(1008, `too many connections for this user (max ${this.config.maxSocketsPerUser})`);
       return;
     }
     const socket = new WsChatSocket(ws, `${this.instanceId}/${++this.sequence}`, userId);
@@ -74,7 +105,10 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   async onFrame(@ConnectedSocket() ws: ChatWs, @MessageBody() frame: IncomingFrame): Promise<object | undefined> {
     const socket = ws.chat;
     if (!socket) return undefined;
-    if (frame.isBinary) return binaryFrameError(this.clock.wallClock());
+    if (frame.isBinary) {
+      this.metrics.framesIn.inc({ outcome: 'refused' });
+      return binaryFrameError(this.clock.wallClock());
+    }
 
     let to: number | null = null;
     try {
@@ -83,30 +117,58 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         textMaxLength: this.config.textMaxLength,
         heartbeatText: this.config.heartbeatEnabled ? this.config.heartbeatText : '',
       });
-      if (parsed.kind === 'heartbeat') return undefined;
+      if (parsed.kind === 'heartbeat') {
+        this.metrics.framesIn.inc({ outcome: 'heartbeat' });
+        return undefined;
+      }
       const { command } = parsed;
       to = command.to;
+      if (!(await this.limiter.allow(socket.userId))) {
+        throw new DomainError(
+          ErrorCode.RateLimited,
+          `发送过于频繁：每 ${this.config.rateLimitWindowSec} 秒最多 ${this.limiter.limit} 条，请稍后再发 (rate limit: at most ${this.limiter.limit} messages per ${this.config.rateLimitWindowSec} s)`,
+        );
+      }
       const accepted = await this.chat.accept(socket.userId, command);
       // Not awaited: the next frame is read while this one is written; order holds because
       // the writer stores in call order and settles in that order.
       this.chat.store(accepted, socket.id).then(
         (result) => {
+          this.metrics.framesIn.inc({ outcome: result.duplicate ? 'duplicate' : 'stored' });
           this.delivery.noteSent(socket, result.message.id);
           if (command.clientMsgId) socket.send(ackFrame(command.clientMsgId, result.message)).catch(() => undefined);
         },
-        (e: unknown) => socket.send(this.refusal(e, command.to)).catch(() => undefined),
+        (e: unknown) => {
+          this.metrics.framesIn.inc({ outcome: 'failed' });
+          socket.send(this.refusal(e, command.to)).catch(() => undefined);
+        },
       );
       return undefined;
     } catch (e) {
+      this.metrics.framesIn.inc({ outcome: 'refused' });
       return this.refusal(e, to);
     }
   }
 
-  beforeApplicationShutdown(): void {
+  /**
+   * Graceful shutdown: not ready, no new sockets, every socket closed with 1001 (clients
+   * reconnect, behind the balancer to another replica), then the stores already accepted are
+   * finished. On a signal, the process exits after the grace period whatever is left.
+   */
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
+    this.shuttingDown = true;
     this.authorizer.stopAccepting();
     if (this.pingTimer) clearInterval(this.pingTimer);
-    // 1001 "going away": clients reconnect, behind a balancer to another replica.
+    if (signal) {
+      this.logger.log(`${signal}: closing ${this.delivery.socketCount} socket(s), grace ${this.config.shutdownGraceMs} ms`);
+      setTimeout(() => {
+        this.logger.warn('shutdown grace period over: exiting');
+        process.exit(1);
+      }, this.config.shutdownGraceMs).unref();
+    }
     for (const socket of this.delivery.allSockets()) socket.close(1001, 'server shutting down');
+    await this.writer.drain();
+    await this.marker.drain();
   }
 
   private refusal(e: unknown, to: number | null): object {

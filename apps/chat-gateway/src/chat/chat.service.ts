@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BusMessage, MESSAGE_BUS, MessageBus } from '@app/bus';
 import { ChatClock, DomainError, ErrorCode, LegacyMessages } from '@app/common';
 import { StoreResult } from '@app/database';
-import { DeliveryService } from '../delivery/delivery.service';
 import { MessageWriter } from '../messages/message-writer.service';
 import { SendCommand } from './chat-frames';
 import { UserDirectory } from './user-directory.service';
@@ -13,6 +12,7 @@ export interface AcceptedSend {
   senderName: string;
   command: SendCommand;
   time: string;
+  acceptedAt: number;
 }
 
 /**
@@ -26,7 +26,6 @@ export class ChatService {
   constructor(
     private readonly directory: UserDirectory,
     private readonly writer: MessageWriter,
-    private readonly delivery: DeliveryService,
     private readonly clock: ChatClock,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
   ) {}
@@ -35,7 +34,8 @@ export class ChatService {
   async accept(senderId: number, command: SendCommand): Promise<AcceptedSend> {
     const [recipient, sender] = await Promise.all([this.directory.find(command.to), this.directory.find(senderId)]);
     if (!recipient) throw new DomainError(ErrorCode.UserNotFound, LegacyMessages.userNotFound);
-    return { senderId, senderName: sender?.name ?? '', command, time: this.clock.wallClock() };
+    const now = new Date();
+    return { senderId, senderName: sender?.name ?? '', command, time: this.clock.wallClock(now), acceptedAt: now.getTime() };
   }
 
   /**
@@ -59,20 +59,15 @@ export class ChatService {
         '消息未能保存，请稍后重试 (the message could not be stored; try again)',
       );
     }
-    if (!result.duplicate) this.publish({ ...result.message, senderName: send.senderName, originSocket });
+    if (!result.duplicate) this.publish({ ...result.message, senderName: send.senderName, originSocket, acceptedAt: send.acceptedAt });
     return result;
   }
 
   private publish(message: BusMessage): void {
-    const userIds = [message.to, message.senderId];
-    if (!this.bus.isLive()) {
-      // Redis is away: this replica keeps serving its own sockets; the others re-read on resync.
-      this.delivery.routeLocally(userIds, message);
-      return;
-    }
-    this.bus.publish(userIds, message).catch((e: unknown) => {
-      this.logger.warn(`bus publish failed, delivering locally: ${String(e)}`);
-      this.delivery.routeLocally(userIds, message);
+    // The bus hands the message to this process's sockets first, whatever Redis does; a failed
+    // publish means other replicas missed it, and they re-read once the bus is back.
+    this.bus.publish([message.to, message.senderId], message).catch((e: unknown) => {
+      this.logger.debug(`bus publish failed, delivered locally only: ${String(e)}`);
     });
   }
 }

@@ -3,6 +3,7 @@ import { BusMessage, MESSAGE_BUS, MessageBus } from '@app/bus';
 import { MessageRepository, StoredMessage } from '@app/database';
 import { messageFrame } from '../chat/chat-frames';
 import { UserDirectory } from '../chat/user-directory.service';
+import { ChatMetrics } from '../ops/chat-metrics.service';
 import { ChatSocket } from './chat-socket';
 import { DeliveredMarker } from './delivered-marker.service';
 
@@ -39,13 +40,21 @@ export class DeliveryService implements OnModuleInit {
     private readonly messages: MessageRepository,
     private readonly directory: UserDirectory,
     private readonly marker: DeliveredMarker,
+    private readonly metrics: ChatMetrics,
   ) {}
 
   onModuleInit(): void {
+    this.metrics.countSocketsWith(() => this.socketCount);
     this.bus.onMessage((userId, message) => this.route(userId, message));
     this.bus.onResync(() => {
+      this.metrics.busResyncs.inc();
       this.resyncAll().catch((e: unknown) => this.logger.error(`re-reading after a bus outage failed: ${String(e)}`));
     });
+  }
+
+  /** Open sockets of one user on this replica. */
+  socketsOf(userId: number): number {
+    return this.byUser.get(userId)?.size ?? 0;
   }
 
   get socketCount(): number {
@@ -116,11 +125,6 @@ export class DeliveryService implements OnModuleInit {
     if (conn) remember(conn, id);
   }
 
-  /** Delivery without the bus (it is down): to the sockets of this process only. */
-  routeLocally(userIds: readonly number[], message: BusMessage): void {
-    for (const userId of new Set(userIds)) this.route(userId, message);
-  }
-
   private route(userId: number, message: BusMessage): void {
     const set = this.byUser.get(userId);
     if (!set) return;
@@ -136,6 +140,8 @@ export class DeliveryService implements OnModuleInit {
     remember(conn, m.id);
     conn.socket.send(messageFrame(m)).then(
       () => {
+        this.metrics.messagesOut.inc();
+        if (conn.live && m.acceptedAt) this.metrics.deliveryLatency.observe((Date.now() - m.acceptedAt) / 1000);
         if (m.to === conn.socket.userId) this.marker.mark(m.id);
       },
       () => undefined, // the socket went away; the message stays pending unless another socket got it

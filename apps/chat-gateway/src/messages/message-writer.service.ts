@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ChatConfig } from '@app/config';
 import { MessageRepository, NewMessage, StoreResult } from '@app/database';
+import { ChatMetrics } from '../ops/chat-metrics.service';
 
 interface Pending {
   message: NewMessage;
@@ -24,6 +25,7 @@ export class MessageWriter implements OnApplicationShutdown {
   constructor(
     private readonly messages: MessageRepository,
     private readonly config: ChatConfig,
+    private readonly metrics?: ChatMetrics,
   ) {}
 
   write(message: NewMessage): Promise<StoreResult> {
@@ -58,6 +60,8 @@ export class MessageWriter implements OnApplicationShutdown {
   private flush(): void {
     if (this.inFlight || !this.queue.length) return;
     const batch = this.queue.splice(0, this.config.storeBatchMax);
+    const stopTimer = this.metrics?.storeLatency.startTimer();
+    this.metrics?.storeBatchSize.observe(batch.length);
     this.inFlight = this.messages
       .storeBatch(batch.map((p) => p.message))
       .then(
@@ -68,6 +72,7 @@ export class MessageWriter implements OnApplicationShutdown {
         },
       )
       .finally(() => {
+        stopTimer?.();
         this.inFlight = null;
         if (this.queue.length) this.schedule();
       });

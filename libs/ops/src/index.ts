@@ -1,0 +1,3 @@
+export * from './readiness.registry';
+export * from './ops.module';
+export * from './logging';

@@ -1,0 +1,36 @@
+import type { IncomingMessage } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import { CoreConfig } from '@app/config';
+
+/** Removes `token=...` from a URL: tokens never reach the logs. */
+export function redactUrl(url: string | undefined): string | undefined {
+  return url?.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
+}
+
+const PINO_LEVEL = { error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' } as const;
+
+/**
+ * Structured JSON logs (pino) when LOG_FORMAT=json. Request logs carry method, URL without token,
+ * status and time; never the token headers, never a body (so never a message text).
+ */
+export const LoggingModule = LoggerModule.forRootAsync({
+  inject: [CoreConfig],
+  useFactory: (core: CoreConfig) => ({
+    pinoHttp: {
+      enabled: core.logFormat === 'json',
+      level: PINO_LEVEL[core.logLevel],
+      base: { app: process.env.APP_NAME, instance: core.instanceId, pid: process.pid },
+      // Probes and scrapes every few seconds would drown everything else.
+      autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)/.test(req.url ?? '') },
+      redact: { paths: ['req.headers.token', 'req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: redactUrl(req.url),
+          remoteAddress: req.remoteAddress,
+        }),
+      },
+    },
+  }),
+});
