@@ -16,6 +16,8 @@ export interface BusMessage {
   time: string;
   /** `<instanceId>/<socketSeq>` of the socket that sent it, which must not get it back. */
   originSocket?: string;
+  /** Position in its conversation (1-based): lets a receiver put a conversation back in order. */
+  seq?: number;
   /** Epoch ms when the gateway received the frame (delivery latency metric). */
   acceptedAt?: number;
 }

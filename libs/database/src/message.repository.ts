@@ -18,6 +18,8 @@ export interface StoredMessage {
   to: number;
   text: string;
   time: string;
+  /** Position in its conversation, 1-based (rows the old server wrote get theirs by migration). */
+  seq?: number;
 }
 
 export interface StoreResult {
@@ -26,7 +28,7 @@ export interface StoreResult {
   duplicate: boolean;
 }
 
-type MessageRow = { id: number; sender: number; to: number; text: string | null; create_time: string | null };
+type MessageRow = { id: number; sender: number; to: number; text: string | null; create_time: string | null; seq?: number | null };
 
 const toStored = (r: MessageRow): StoredMessage => ({
   id: Number(r.id),
@@ -34,9 +36,10 @@ const toStored = (r: MessageRow): StoredMessage => ({
   to: Number(r.to),
   text: r.text ?? '',
   time: r.create_time ?? '',
+  ...(r.seq === null || r.seq === undefined ? {} : { seq: Number(r.seq) }),
 });
 
-const SELECT_MESSAGE = 'SELECT id, sender, `to`, text, create_time FROM `message`';
+const SELECT_MESSAGE = 'SELECT id, sender, `to`, text, create_time, seq FROM `message`';
 
 /** Errors worth retrying a whole batch for: lock waits, deadlocks, a racing duplicate key. */
 const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_DUP_ENTRY', 'SQLITE_BUSY']);
@@ -75,7 +78,7 @@ export class MessageRepository {
     if (keyed.length) {
       const where = keyed.map(() => '(sender = ? AND client_msg_id = ?)').join(' OR ');
       const rows: (MessageRow & { client_msg_id: string })[] = await tx.query(
-        `SELECT id, sender, \`to\`, text, create_time, client_msg_id FROM \`message\` WHERE ${where}`,
+        `SELECT id, sender, \`to\`, text, create_time, seq, client_msg_id FROM \`message\` WHERE ${where}`,
         keyed.flatMap(({ m }) => [m.senderId, m.clientMsgId]),
       );
       const existing = new Map(rows.map((r) => [`${r.sender}:${r.client_msg_id}`, toStored(r)]));
@@ -135,7 +138,7 @@ export class MessageRepository {
       for (const { m, i, conversationId, seq } of placed) {
         const id = ids.get(`${conversationId}:${seq}`);
         if (id === undefined) throw new Error(`stored message ${conversationId}:${seq} not found`);
-        results[i] = { message: { id, senderId: m.senderId, to: m.to, text: m.text, time: m.time }, duplicate: false };
+        results[i] = { message: { id, senderId: m.senderId, to: m.to, text: m.text, time: m.time, seq }, duplicate: false };
       }
     }
 
@@ -166,6 +169,16 @@ export class MessageRepository {
          SELECT * FROM (${SELECT_MESSAGE} WHERE sender = ? AND id > ? ORDER BY id LIMIT ?) b
        ) u ORDER BY id LIMIT ?`,
       [userId, afterId, limit, userId, afterId, limit, limit],
+    );
+    return rows.map(toStored);
+  }
+
+  /** Messages between two users with positions from..to (inclusive), in conversation order. */
+  async findConversationRange(userA: number, userB: number, fromSeq: number, toSeq: number): Promise<StoredMessage[]> {
+    const rows: MessageRow[] = await this.db.query(
+      `${SELECT_MESSAGE} WHERE conversation_id = (SELECT id FROM conversation WHERE user_lo = ? AND user_hi = ?)
+         AND seq BETWEEN ? AND ? ORDER BY seq`,
+      [Math.min(userA, userB), Math.max(userA, userB), fromSeq, toSeq],
     );
     return rows.map(toStored);
   }

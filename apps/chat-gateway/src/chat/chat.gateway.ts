@@ -135,7 +135,7 @@ export class ChatGateway implements OnModuleInit, OnGatewayInit, OnGatewayConnec
       this.chat.store(accepted, socket.id).then(
         (result) => {
           this.metrics.framesIn.inc({ outcome: result.duplicate ? 'duplicate' : 'stored' });
-          this.delivery.noteSent(socket, result.message.id);
+          this.delivery.noteSent(socket, result.message);
           if (command.clientMsgId) socket.send(ackFrame(command.clientMsgId, result.message)).catch(() => undefined);
         },
         (e: unknown) => {

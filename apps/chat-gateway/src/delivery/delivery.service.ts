@@ -10,6 +10,21 @@ import { DeliveredMarker } from './delivered-marker.service';
 /** Ids remembered per socket, to skip what it already has when re-reading after a bus outage. */
 const RECENT_IDS = 64;
 const READ_BATCH = 500;
+/** How long a message that skipped a position waits for the missing one before it is read from the database. */
+export const GAP_WAIT_MS = 100;
+
+/**
+ * Order of one conversation on one socket. Every position of the conversation reaches the socket
+ * exactly once: delivered, or sent by the socket itself. A message that arrives ahead of a
+ * missing position waits in `held` (briefly: the missing one is usually in flight from another
+ * replica, or is this socket's own unacknowledged send), then the gap is read from the database.
+ */
+interface ConversationOrder {
+  next: number;
+  /** Waiting messages by position; null marks a position this socket sent itself. */
+  held: Map<number, BusMessage | null>;
+  timer?: NodeJS.Timeout;
+}
 
 interface Connection {
   socket: ChatSocket;
@@ -21,6 +36,8 @@ interface Connection {
   /** Newest message id when the socket connected: where a re-read starts if nothing came since. */
   since: number;
   resyncPending: boolean;
+  /** Per conversation partner, created with the first live message of that conversation. */
+  order?: Map<number, ConversationOrder>;
 }
 
 /**
@@ -95,7 +112,11 @@ export class DeliveryService implements OnModuleInit {
     let after = 0;
     for (;;) {
       const backlog = await this.messages.findPending(userId, after, READ_BATCH);
-      for (const m of backlog) await this.sendStored(conn, m);
+      // Unordered: the backlog comes in id order and may skip positions another device got.
+      for (const m of backlog) {
+        const sender = await this.directory.find(m.senderId);
+        this.deliver(conn, { ...m, senderName: sender?.name ?? '' }, false);
+      }
       if (backlog.length < READ_BATCH || !socket.isOpen) break;
       after = backlog[backlog.length - 1].id;
     }
@@ -119,10 +140,21 @@ export class DeliveryService implements OnModuleInit {
     }
   }
 
-  /** A message this socket sent itself: it must not come back to it after a re-read. */
-  noteSent(socket: ChatSocket, id: number): void {
+  /** A message this socket sent itself: it takes its position and must never come back to it. */
+  noteSent(socket: ChatSocket, message: StoredMessage): void {
     const conn = this.bySocket.get(socket);
-    if (conn) remember(conn, id);
+    if (!conn) return;
+    remember(conn, message.id);
+    if (message.seq === undefined || !conn.live) return;
+    const partner = message.to;
+    const order = this.orderOf(conn, partner, message.seq);
+    if (message.seq === order.next) {
+      order.next += 1;
+      this.releaseHeld(conn, order);
+    } else if (message.seq > order.next) {
+      order.held.set(message.seq, null);
+      this.scheduleGapRead(conn, partner, order);
+    }
   }
 
   private route(userId: number, message: BusMessage): void {
@@ -135,7 +167,88 @@ export class DeliveryService implements OnModuleInit {
     }
   }
 
-  private deliver(conn: Connection, m: BusMessage): void {
+  /** Live messages keep conversation order; backlog ones (ordered by id already) skip it. */
+  private deliver(conn: Connection, m: BusMessage, ordered = true): void {
+    if (conn.recent.includes(m.id) || !conn.socket.isOpen) return;
+    if (ordered && conn.live && m.seq !== undefined) {
+      const partner = m.senderId === conn.socket.userId ? m.to : m.senderId;
+      const order = this.orderOf(conn, partner, m.seq);
+      if (m.seq > order.next) {
+        order.held.set(m.seq, m);
+        this.scheduleGapRead(conn, partner, order);
+        return;
+      }
+      if (m.seq === order.next) {
+        order.next += 1;
+        this.write(conn, m);
+        this.releaseHeld(conn, order);
+        return;
+      }
+      // Behind the expected position and never seen: late, but delivered rather than lost.
+    }
+    this.write(conn, m);
+  }
+
+  private orderOf(conn: Connection, partner: number, seq: number): ConversationOrder {
+    conn.order ??= new Map();
+    let order = conn.order.get(partner);
+    if (!order) conn.order.set(partner, (order = { next: seq, held: new Map() }));
+    return order;
+  }
+
+  private releaseHeld(conn: Connection, order: ConversationOrder): void {
+    while (order.held.has(order.next)) {
+      const m = order.held.get(order.next);
+      order.held.delete(order.next);
+      order.next += 1;
+      if (m) this.write(conn, m);
+    }
+    if (!order.held.size && order.timer) {
+      clearTimeout(order.timer);
+      order.timer = undefined;
+    }
+  }
+
+  private scheduleGapRead(conn: Connection, partner: number, order: ConversationOrder): void {
+    if (order.timer) return;
+    order.timer = setTimeout(() => {
+      order.timer = undefined;
+      this.readGap(conn, partner, order).catch((e: unknown) => {
+        this.logger.warn(`reading a conversation gap failed, releasing what is held: ${String(e)}`);
+        this.flushHeld(conn, order);
+      });
+    }, GAP_WAIT_MS);
+    order.timer.unref();
+  }
+
+  /** Fills the missing positions from the database, then releases everything held, in order. */
+  private async readGap(conn: Connection, partner: number, order: ConversationOrder): Promise<void> {
+    if (!order.held.size || !conn.socket.isOpen) return;
+    const upTo = Math.max(...order.held.keys());
+    const rows = await this.messages.findConversationRange(conn.socket.userId, partner, order.next, upTo);
+    for (const m of rows) {
+      if (m.seq === undefined || m.seq < order.next) continue;
+      const held = order.held.get(m.seq);
+      order.held.delete(m.seq);
+      order.next = m.seq + 1;
+      if (held === null) continue; // this socket's own message
+      const sender = held ? null : await this.directory.find(m.senderId);
+      this.write(conn, held ?? { ...m, senderName: sender?.name ?? '' });
+    }
+    this.flushHeld(conn, order);
+  }
+
+  /** Whatever is still held goes out in position order. */
+  private flushHeld(conn: Connection, order: ConversationOrder): void {
+    for (const seq of [...order.held.keys()].sort((a, b) => a - b)) {
+      const m = order.held.get(seq);
+      order.held.delete(seq);
+      order.next = Math.max(order.next, seq + 1);
+      if (m) this.write(conn, m);
+    }
+  }
+
+  private write(conn: Connection, m: BusMessage): void {
     if (conn.recent.includes(m.id) || !conn.socket.isOpen) return;
     remember(conn, m.id);
     conn.socket.send(messageFrame(m)).then(
@@ -146,11 +259,6 @@ export class DeliveryService implements OnModuleInit {
       },
       () => undefined, // the socket went away; the message stays pending unless another socket got it
     );
-  }
-
-  private async sendStored(conn: Connection, m: StoredMessage): Promise<void> {
-    const sender = await this.directory.find(m.senderId);
-    this.deliver(conn, { ...m, senderName: sender?.name ?? '' });
   }
 
   private async resyncAll(): Promise<void> {
