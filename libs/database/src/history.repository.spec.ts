@@ -78,7 +78,7 @@ describe('HistoryRepository', () => {
     });
 
     it.each(['findBySeqRange', 'findBeforeSeq', 'findAfterSeq'] as const)('%s seeks the (conversation_id, seq) index', async (name) => {
-      const params = name === 'findBySeqRange' ? [7, 1, 3] : [7, 3, 10];
+      const params = name === 'findBySeqRange' ? [7, 1, 3] : name === 'findBeforeSeq' ? [7, 1, 3, 2] : [7, 3, 5, 2];
       const plan: { detail: string }[] = await db.query(`EXPLAIN QUERY PLAN ${HISTORY_QUERIES[name]}`, params);
       const details = plan.map((p) => p.detail).join(' | ');
       expect(details).toMatch(/SEARCH m USING INDEX uq_message_conversation_seq \(conversation_id=\? AND seq/);

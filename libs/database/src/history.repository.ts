@@ -47,8 +47,10 @@ export const HISTORY_QUERIES = {
   findConversation: 'SELECT id, message_count FROM conversation WHERE user_lo = ? AND user_hi = ?',
   findBySeqRange: `${SELECT_ROWS} WHERE m.conversation_id = ? AND m.seq BETWEEN ? AND ? ORDER BY m.seq`,
   findPosition: 'SELECT conversation_id, seq FROM `message` WHERE id = ?',
-  findBeforeSeq: `${SELECT_ROWS} WHERE m.conversation_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
-  findAfterSeq: `${SELECT_ROWS} WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`,
+  // Both ends of the seq range are bound: with only `seq < ?` and ORDER BY ... LIMIT, MariaDB
+  // picks a ref scan of the whole conversation and filters, which is O(depth).
+  findBeforeSeq: `${SELECT_ROWS} WHERE m.conversation_id = ? AND m.seq >= ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
+  findAfterSeq: `${SELECT_ROWS} WHERE m.conversation_id = ? AND m.seq > ? AND m.seq <= ? ORDER BY m.seq LIMIT ?`,
 } as const;
 
 const toRow = (r: RawRow): HistoryRow => ({
@@ -94,15 +96,18 @@ export class HistoryRepository {
     };
   }
 
-  /** Up to `limit` messages before position `seq`, newest first. */
+  /**
+   * Up to `limit` messages before position `seq`, newest first. Positions are dense (1..total,
+   * assigned in the insert transaction), so they lie in [seq - limit, seq).
+   */
   async findBeforeSeq(conversationId: number, seq: number, limit: number): Promise<HistoryRow[]> {
-    const rows: RawRow[] = await this.db.query(HISTORY_QUERIES.findBeforeSeq, [conversationId, seq, limit]);
+    const rows: RawRow[] = await this.db.query(HISTORY_QUERIES.findBeforeSeq, [conversationId, Math.max(1, seq - limit), seq, limit]);
     return rows.map(toRow);
   }
 
-  /** Up to `limit` messages after position `seq`, oldest first. */
+  /** Up to `limit` messages after position `seq`, oldest first: positions (seq, seq + limit]. */
   async findAfterSeq(conversationId: number, seq: number, limit: number): Promise<HistoryRow[]> {
-    const rows: RawRow[] = await this.db.query(HISTORY_QUERIES.findAfterSeq, [conversationId, seq, limit]);
+    const rows: RawRow[] = await this.db.query(HISTORY_QUERIES.findAfterSeq, [conversationId, seq, seq + limit, limit]);
     return rows.map(toRow);
   }
 }

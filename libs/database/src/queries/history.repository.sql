@@ -10,7 +10,7 @@ SELECT m.id, m.seq, m.sender, m.text, m.create_time, u.name AS sender_name, u.ph
 SELECT conversation_id, seq FROM `message` WHERE id = ?;
 
 -- HistoryRepository.findBeforeSeq
-SELECT m.id, m.seq, m.sender, m.text, m.create_time, u.name AS sender_name, u.phone AS sender_phone FROM `message` m LEFT JOIN `user` u ON u.id = m.sender WHERE m.conversation_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?;
+SELECT m.id, m.seq, m.sender, m.text, m.create_time, u.name AS sender_name, u.phone AS sender_phone FROM `message` m LEFT JOIN `user` u ON u.id = m.sender WHERE m.conversation_id = ? AND m.seq >= ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?;
 
 -- HistoryRepository.findAfterSeq
-SELECT m.id, m.seq, m.sender, m.text, m.create_time, u.name AS sender_name, u.phone AS sender_phone FROM `message` m LEFT JOIN `user` u ON u.id = m.sender WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?;
+SELECT m.id, m.seq, m.sender, m.text, m.create_time, u.name AS sender_name, u.phone AS sender_phone FROM `message` m LEFT JOIN `user` u ON u.id = m.sender WHERE m.conversation_id = ? AND m.seq > ? AND m.seq <= ? ORDER BY m.seq LIMIT ?;
