@@ -1,5 +1,6 @@
 import { SignJWT } from 'jose';
 import { DataSource } from 'typeorm';
+import { HISTORY_QUERIES } from '@app/database';
 import { describeMariaDb, testMariaDbUrl } from '../support/infra';
 import { startSuite, tempSqlite, TestApp } from '../support/test-app';
 import { chatUrl, TestClient } from '../support/ws-client';
@@ -256,6 +257,22 @@ function historySuite(engine: string, databaseUrl: () => string, cleanup: () => 
         await expectRefusal(await post(`beforeId=${other[0].id}&friendId=${b.id}`), 'beforeId');
         await expectRefusal(await post(`afterId=999999999&friendId=${b.id}`), 'afterId');
       });
+    });
+
+    it('reads pages by a seek on the (conversation_id, seq) index, never a scan or a sort', async () => {
+      const [conv] = await db.query('SELECT conversation_id AS c FROM `message` WHERE id = ?', [sent[0].id]);
+      const c = Number(conv.c);
+      const cases: [keyof typeof HISTORY_QUERIES, unknown[]][] = [
+        ['findBySeqRange', [c, 11, 20]],
+        ['findBeforeSeq', [c, 5, 16, 11]],
+        ['findAfterSeq', [c, 5, 16, 11]],
+      ];
+      for (const [name, params] of cases) {
+        const plan: Record<string, unknown>[] = await db.query(`EXPLAIN ${engine === 'SQLite' ? 'QUERY PLAN ' : ''}${HISTORY_QUERIES[name]}`, params);
+        const text = JSON.stringify(plan);
+        expect(text).toContain('uq_message_conversation_seq');
+        expect(text).not.toMatch(/filesort|TEMP B-TREE|"SCAN m"/i);
+      }
     });
 
     describe('cursor form', () => {
