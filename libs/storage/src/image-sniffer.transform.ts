@@ -17,6 +17,8 @@ export class ImageRejectedError extends Error {
 export interface ImageSnifferOptions {
   /** Refuse the stream as soon as it grows past this many bytes. */
   maxBytes?: number;
+  /** Stream buffer size on each side (default 64 KiB, a socket read's worth). */
+  highWaterMark?: number;
 }
 
 // Enough bytes to tell every accepted format apart (WebP needs RIFF + size + WEBP + first chunk).
@@ -45,7 +47,7 @@ export class ImageSnifferTransform extends Transform {
   private checker?: FormatChecker;
 
   constructor(options: ImageSnifferOptions = {}) {
-    super();
+    super({ highWaterMark: options.highWaterMark ?? 64 * 1024 });
     this.maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
     this.detected = new Promise<ImageType>((resolve, reject) => {
       this.resolveDetected = resolve;

@@ -49,7 +49,7 @@ export class LocalFileStorage extends FileStorage {
     const target = this.pathOf(name);
     await this.init();
     const temp = join(this.directory, `.${name}.${randomUUID().slice(0, 8)}${TEMP_SUFFIX}`);
-    const out = createWriteStream(temp, { flags: 'wx', mode: 0o644 });
+    const out = createWriteStream(temp, { flags: 'wx', mode: 0o644, highWaterMark: 64 * 1024 });
     try {
       await pipeline(source, out);
       await rename(temp, target);

@@ -24,6 +24,9 @@ export interface SingleFileOptions {
 // Room for the multipart framing around the file: boundaries, part headers, a few small fields.
 const ENVELOPE_ALLOWANCE = 64 * 1024;
 const LIMITS = { files: 2, fields: 8, fieldSize: 1024, parts: 10, headerPairs: 16 } as const;
+// Stream buffers along the way (parser, hand-over, sniffer, file): a few of these per upload,
+// whatever the file size. 64 KiB matches what a socket read delivers, so chunks pass unsplit.
+const STREAM_HWM = 64 * 1024;
 
 /**
  * Streams a multipart/form-data request through busboy and hands the single file part to a
@@ -48,7 +51,12 @@ export class MultipartUploadReader {
     try {
       // One byte over the limit lets the consumer see the overflow (busboy flags a file that
       // merely reaches `fileSize` as truncated).
-      parser = busboy({ headers: req.headers, limits: { ...LIMITS, fileSize: maxFileSize + 1 } });
+      parser = busboy({
+        headers: req.headers,
+        highWaterMark: STREAM_HWM,
+        fileHwm: STREAM_HWM,
+        limits: { ...LIMITS, fileSize: maxFileSize + 1 },
+      });
     } catch {
       return Promise.reject(new DomainError(ErrorCode.UploadInvalid, UploadMessages.notMultipart(field)));
     }
@@ -156,7 +164,7 @@ export class MultipartUploadReader {
    * the file is then drained and dropped instead.
    */
   private feed(stream: Readable & { truncated?: boolean }, maxFileSize: number, consume: (file: Readable) => Promise<string>) {
-    const file = new PassThrough();
+    const file = new PassThrough({ highWaterMark: STREAM_HWM });
     let done = false;
     const release = () => {
       if (done) return;
