@@ -2,6 +2,7 @@ import { bootApp } from '@app/common';
 import { BusConfig, ChatConfig, HistoryConfig, UploadConfig } from '@app/config';
 import { useChatAdapter } from '../../chat-gateway/src/chat-gateway.module';
 import { useHistoryOpenApi } from '../../history-api/src/history/history-openapi';
+import { useUploadOpenApi } from '../../upload-api/src/upload/upload-openapi';
 import { SuiteModule } from './suite.module';
 
 void bootApp(SuiteModule, {
@@ -10,6 +11,7 @@ void bootApp(SuiteModule, {
   configure: (app) => {
     useChatAdapter(app);
     useHistoryOpenApi(app);
+    useUploadOpenApi(app);
   },
   banner: (baseUrl) => [
     `chat:    ${baseUrl.replace(/^http/, 'ws')}/chat/{userId}?token=...`,
