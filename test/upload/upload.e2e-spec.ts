@@ -130,6 +130,34 @@ describe('Upload API (local storage)', () => {
       await expectRefused(await androidUpload(api.port, expired, jpegImage()), '用户未登录');
     });
 
+    it('answers a bad token at once, then stops reading an endless body past the upload limit', async () => {
+      const socket = connect(api.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      await new Promise((r) => socket.once('connect', r));
+      const closed = new Promise<void>((r) => socket.once('close', () => r()));
+      let answer = '';
+      socket.on('data', (d: Buffer) => (answer += d.toString()));
+      socket.write(
+        'POST /user/upload.do HTTP/1.1\r\nHost: 127.0.0.1\r\ntoken: not-a-token\r\n' +
+          'Content-Type: multipart/form-data; boundary=x\r\nTransfer-Encoding: chunked\r\n\r\n',
+      );
+      // Keep sending well past the limit (bounded: 4 MB), as a client that ignores the answer would.
+      const chunk = Buffer.concat([Buffer.from('4000\r\n'), Buffer.alloc(0x4000, 0x41), Buffer.from('\r\n')]);
+      let sent = 0;
+      let isClosed = false;
+      void closed.then(() => (isClosed = true));
+      while (!isClosed && sent < 4 * 1024 * 1024) {
+        if (!socket.write(chunk)) await Promise.race([new Promise((r) => socket.once('drain', r)), closed]);
+        sent += chunk.length;
+        await new Promise((r) => setImmediate(r));
+      }
+      await closed;
+      expect(answer).toMatch(/^HTTP\/1\.1 200 OK/);
+      expect(answer).toContain(JSON.stringify({ status: 1, msg: '用户未登录' }));
+      expect(sent).toBeLessThan(4 * 1024 * 1024);
+      await expectNothingStored();
+    });
+
     it('refuses a form without a file', async () => {
       await expectRefused(await uploadParts(api.port, token, [{ name: 'note', body: 'hello' }]), /no file in the field upload_file/);
     });

@@ -22,8 +22,9 @@ export interface SingleFileOptions {
 }
 
 // Room for the multipart framing around the file: boundaries, part headers, a few small fields.
-const ENVELOPE_ALLOWANCE = 64 * 1024;
-const LIMITS = { files: 2, fields: 8, fieldSize: 1024, parts: 10, headerPairs: 16 } as const;
+export const ENVELOPE_ALLOWANCE = 64 * 1024;
+// busboy bounds each part's header block at 16 KiB by itself (not configurable).
+const LIMITS = { files: 2, fields: 8, fieldSize: 1024, parts: 10 } as const;
 // Stream buffers along the way (parser, hand-over, sniffer, file): a few of these per upload,
 // whatever the file size. 64 KiB matches what a socket read delivers, so chunks pass unsplit.
 const STREAM_HWM = 64 * 1024;

@@ -1,4 +1,4 @@
-import { Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { TokenGuard } from '@app/auth';
 import { LegacyOk, ok } from '@app/common';
@@ -7,12 +7,14 @@ import type { Request, Response } from 'express';
 import { toUploadResult, UploadFailDto, UploadOkDto, UploadResultDto } from './dto/upload-result.dto';
 import { MultipartUploadReader } from './multipart-upload.reader';
 import { PublicUrlService } from './public-url.service';
+import { UploadExceptionFilter } from './upload-exception.filter';
 import { UploadService } from './upload.service';
 
 export const UPLOAD_FIELD = 'upload_file';
 
 @ApiTags('upload')
 @ApiExtraModels(UploadOkDto, UploadFailDto)
+@UseFilters(UploadExceptionFilter)
 @Controller()
 export class UploadController {
   constructor(
