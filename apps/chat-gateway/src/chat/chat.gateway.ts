@@ -89,7 +89,9 @@ export class ChatGateway implements OnModuleInit, OnGatewayInit, OnGatewayConnec
     }
     const socket = new WsChatSocket(ws, `${this.instanceId}/${++this.sequence}`, userId);
     ws.chat = socket;
-    ws.on('pong', () => (socket.alive = true));
+    // 1006: the connection dropped without a close handshake, so the client may not have read
+    // the last frames; those stay pending. Any other code followed a handshake.
+    ws.once('close', (code: number) => this.delivery.detach(socket, code !== 1006));
     this.delivery.attach(socket).catch((e: unknown) => {
       this.logger.error(`offline backlog for user ${userId} failed: ${String(e)}`);
       // 1011 tells the client to come back; the backlog stays pending until it does.
@@ -97,14 +99,18 @@ export class ChatGateway implements OnModuleInit, OnGatewayInit, OnGatewayConnec
     });
   }
 
-  handleDisconnect(ws: ChatWs): void {
-    if (ws.chat) this.delivery.detach(ws.chat);
+  handleDisconnect(): void {
+    // Detached from the socket's own close listener, which knows how it closed.
   }
 
   @SubscribeMessage(FRAME_EVENT)
   async onFrame(@ConnectedSocket() ws: ChatWs, @MessageBody() frame: IncomingFrame): Promise<object | undefined> {
     const socket = ws.chat;
     if (!socket) return undefined;
+    if (this.shuttingDown) {
+      this.metrics.framesIn.inc({ outcome: 'refused' });
+      return errorFrame(null, '服务器正在重启，消息未保存，请重连后重发 (server shutting down; reconnect and resend)', this.clock.wallClock(), ErrorCode.StoreUnavailable);
+    }
     if (frame.isBinary) {
       this.metrics.framesIn.inc({ outcome: 'refused' });
       return binaryFrameError(this.clock.wallClock());
@@ -151,9 +157,11 @@ export class ChatGateway implements OnModuleInit, OnGatewayInit, OnGatewayConnec
   }
 
   /**
-   * Graceful shutdown: not ready, no new sockets, every socket closed with 1001 (clients
-   * reconnect, behind the balancer to another replica), then the stores already accepted are
-   * finished. On a signal, the process exits after the grace period whatever is left.
+   * Graceful shutdown: not ready, no new sockets; the stores already accepted finish (their
+   * senders get their acks); delivery stops and every delivery made so far is recorded, so that
+   * what is left is exactly what stays pending; then every socket is closed with 1001 and the
+   * clients reconnect, behind the balancer to another replica, where the pending rest reaches
+   * them once. On a signal, the process exits after the grace period whatever is left.
    */
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     this.shuttingDown = true;
@@ -166,9 +174,11 @@ export class ChatGateway implements OnModuleInit, OnGatewayInit, OnGatewayConnec
         process.exit(1);
       }, this.config.shutdownGraceMs).unref();
     }
-    for (const socket of this.delivery.allSockets()) socket.close(1001, 'server shutting down');
     await this.writer.drain();
+    this.delivery.stopDelivering();
+    await this.delivery.confirmAll();
     await this.marker.drain();
+    for (const socket of this.delivery.allSockets()) socket.close(1001, 'server shutting down');
   }
 
   private refusal(e: unknown, to: number | null): object {

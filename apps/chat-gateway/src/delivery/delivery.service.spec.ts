@@ -17,6 +17,9 @@ class FakeSocket implements ChatSocket {
     this.frames.push(frame as { id: number; text: string });
     return Promise.resolve();
   }
+  confirm(): Promise<boolean> {
+    return Promise.resolve(this.isOpen);
+  }
   close(): void {
     this.isOpen = false;
   }

@@ -12,6 +12,9 @@ const RECENT_IDS = 64;
 const READ_BATCH = 500;
 /** How long a message that skipped a position waits for the missing one before it is read from the database. */
 export const GAP_WAIT_MS = 100;
+/** Written messages are confirmed (ping/pong) in rounds: this long after the first unconfirmed write. */
+export const CONFIRM_DELAY_MS = 250;
+const CONFIRM_TIMEOUT_MS = 5000;
 
 /**
  * Order of one conversation on one socket. Every position of the conversation reaches the socket
@@ -38,6 +41,9 @@ interface Connection {
   resyncPending: boolean;
   /** Per conversation partner, created with the first live message of that conversation. */
   order?: Map<number, ConversationOrder>;
+  /** Ids written to the recipient's socket and not yet confirmed as read. */
+  unconfirmed: number[];
+  confirming: boolean;
 }
 
 /**
@@ -51,6 +57,7 @@ export class DeliveryService implements OnModuleInit {
   private readonly byUser = new Map<number, Set<Connection>>();
   private readonly bySocket = new WeakMap<ChatSocket, Connection>();
   private readonly subscriptions = new Map<number, Promise<void>>();
+  private delivering = true;
 
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
@@ -67,6 +74,26 @@ export class DeliveryService implements OnModuleInit {
       this.metrics.busResyncs.inc();
       this.resyncAll().catch((e: unknown) => this.logger.error(`re-reading after a bus outage failed: ${String(e)}`));
     });
+  }
+
+  /**
+   * Shutdown: from now on nothing more is written to this process's sockets, so what is not yet
+   * delivered stays pending and reaches the clients when they reconnect elsewhere.
+   */
+  stopDelivering(): void {
+    this.delivering = false;
+  }
+
+  /** Shutdown: confirms what every socket was sent, so only the unread stays pending. */
+  async confirmAll(): Promise<void> {
+    await Promise.all(
+      [...this.byUser.values()].flatMap((set) =>
+        [...set].map(async (conn) => {
+          const count = conn.unconfirmed.length;
+          if (count && (await conn.socket.confirm(1000))) for (const id of conn.unconfirmed.splice(0, count)) this.marker.mark(id);
+        }),
+      ),
+    );
   }
 
   /** Open sockets of one user on this replica. */
@@ -91,7 +118,7 @@ export class DeliveryService implements OnModuleInit {
    */
   async attach(socket: ChatSocket): Promise<void> {
     const userId = socket.userId;
-    const conn: Connection = { socket, live: false, buffer: [], recent: [], since: 0, resyncPending: false };
+    const conn: Connection = { socket, live: false, buffer: [], recent: [], since: 0, resyncPending: false, unconfirmed: [], confirming: false };
     let set = this.byUser.get(userId);
     if (!set) this.byUser.set(userId, (set = new Set()));
     set.add(conn);
@@ -106,6 +133,9 @@ export class DeliveryService implements OnModuleInit {
       this.subscriptions.set(userId, subscribed);
     }
     await subscribed;
+    // A socket of this user that is closing may still hold unconfirmed deliveries: let it settle
+    // them (its close listener runs shortly), then let those marks reach the database.
+    for (let i = 0; i < 50 && [...set].some((c) => c !== conn && !c.socket.isOpen); i++) await sleep(20);
     await this.marker.settled();
     conn.since = await this.messages.latestId();
 
@@ -126,9 +156,16 @@ export class DeliveryService implements OnModuleInit {
     if (conn.resyncPending) await this.resyncUser(userId);
   }
 
-  detach(socket: ChatSocket): void {
+  /**
+   * Forgets a closed socket. `clean`: it closed with a handshake, after reading everything
+   * written to it, so its unconfirmed deliveries count; otherwise they stay pending and come
+   * again at the next connect (the same ids: a repeat, never a loss).
+   */
+  detach(socket: ChatSocket, clean: boolean): void {
     const conn = this.bySocket.get(socket);
     if (!conn) return;
+    if (clean) for (const id of conn.unconfirmed.splice(0)) this.marker.mark(id);
+    for (const order of conn.order?.values() ?? []) if (order.timer) clearTimeout(order.timer);
     this.bySocket.delete(socket);
     const set = this.byUser.get(socket.userId);
     if (!set) return;
@@ -249,16 +286,41 @@ export class DeliveryService implements OnModuleInit {
   }
 
   private write(conn: Connection, m: BusMessage): void {
-    if (conn.recent.includes(m.id) || !conn.socket.isOpen) return;
+    if (!this.delivering || conn.recent.includes(m.id) || !conn.socket.isOpen) return;
     remember(conn, m.id);
     conn.socket.send(messageFrame(m)).then(
       () => {
         this.metrics.messagesOut.inc();
         if (conn.live && m.acceptedAt) this.metrics.deliveryLatency.observe((Date.now() - m.acceptedAt) / 1000);
-        if (m.to === conn.socket.userId) this.marker.mark(m.id);
+        if (m.to === conn.socket.userId) {
+          conn.unconfirmed.push(m.id);
+          this.scheduleConfirm(conn);
+        }
       },
       () => undefined, // the socket went away; the message stays pending unless another socket got it
     );
+  }
+
+  /**
+   * A written frame counts as delivered (no longer pending) only once the client has shown it
+   * read it: a kernel buffer of a dying connection is not a delivery.
+   */
+  private scheduleConfirm(conn: Connection): void {
+    if (conn.confirming) return;
+    conn.confirming = true;
+    setTimeout(() => {
+      // Ids stay listed until confirmed: a clean close meanwhile settles them in detach().
+      const count = conn.unconfirmed.length;
+      conn.socket
+        .confirm(CONFIRM_TIMEOUT_MS)
+        .then((ok) => {
+          conn.confirming = false;
+          if (!ok) return; // decided when the socket closes
+          for (const id of conn.unconfirmed.splice(0, count)) this.marker.mark(id);
+          if (conn.unconfirmed.length) this.scheduleConfirm(conn);
+        })
+        .catch(() => (conn.confirming = false));
+    }, CONFIRM_DELAY_MS).unref();
   }
 
   private async resyncAll(): Promise<void> {
@@ -289,6 +351,8 @@ export class DeliveryService implements OnModuleInit {
     for (const c of live) c.resyncPending = false;
   }
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function remember(conn: Connection, id: number): void {
   conn.recent.push(id);
