@@ -65,6 +65,16 @@ describe('Upload API (S3-compatible storage)', () => {
     expect(await s3.storedKeys()).toEqual(keys);
   });
 
+  it('is ready while the bucket answers', async () => {
+    const res = await fetch(`${api.baseUrl}/health/ready`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { info: Record<string, unknown> }).info['upload-storage']).toMatchObject({
+      status: 'up',
+      storage: 's3',
+      bucket: 'chat-images',
+    });
+  });
+
   it('answers 404 for a name that is not in the bucket', async () => {
     const res = await fetch(`${api.baseUrl}/images/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}.png`);
     expect(res.status).toBe(404);

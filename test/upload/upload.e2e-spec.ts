@@ -362,6 +362,12 @@ describe('Upload API (local storage)', () => {
     });
   });
 
+  it('is ready while its storage directory is writable', async () => {
+    const res = await send(api.port, 'GET', '/health/ready', {});
+    expect(res.status).toBe(200);
+    expect(res.json<{ info: Record<string, unknown> }>().info['upload-storage']).toMatchObject({ status: 'up', storage: 'local' });
+  });
+
   it('describes the endpoint in its OpenAPI document', async () => {
     const doc = (await send(api.port, 'GET', '/api-docs/upload-json', {})).json<{ paths: Record<string, any> }>();
     const op = doc.paths['/user/upload.do'].post;

@@ -22,6 +22,8 @@ export abstract class FileStorage {
   abstract delete(name: string): Promise<void>;
   /** A short human description for logs, e.g. `local directory ./data/uploads`. */
   abstract describe(): string;
+  /** Readiness: resolves with details when the storage can take files, rejects otherwise. */
+  abstract check(): Promise<Record<string, unknown>>;
   /** Releases connections at shutdown. */
   async close(): Promise<void> {}
 }

@@ -71,6 +71,10 @@ describe('LocalFileStorage', () => {
     },
   );
 
+  it('reports itself ready once its directory is writable', async () => {
+    await expect(storage.check()).resolves.toEqual({ storage: 'local', directory: join(dir, 'uploads') });
+  });
+
   it('sweeps temporary files left by a crash, but only stale ones', async () => {
     const uploads = join(dir, 'uploads');
     await storage.init();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { resolve, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -42,6 +43,12 @@ export class LocalFileStorage extends FileStorage {
 
   describe(): string {
     return `local directory ${this.directory}`;
+  }
+
+  async check(): Promise<Record<string, unknown>> {
+    await this.init();
+    await access(this.directory, constants.W_OK);
+    return { storage: 'local', directory: this.directory };
   }
 
   // The content type is implied by the extension here; the serving side maps it back.

@@ -13,7 +13,11 @@ describe('S3FileStorage', () => {
 
   beforeAll(async () => {
     s3 = await startLocalS3();
-    storage = new S3FileStorage({
+    storage = new S3FileStorage(storageOptions());
+  });
+
+  function storageOptions() {
+    return {
       endpoint: s3.endpoint,
       bucket: s3.bucket,
       region: s3.region,
@@ -23,8 +27,8 @@ describe('S3FileStorage', () => {
       prefix: 'images/',
       partSize,
       cacheControl: 'public, max-age=31536000, immutable',
-    });
-  });
+    };
+  }
 
   afterAll(async () => {
     storage?.client.destroy();
@@ -94,6 +98,16 @@ describe('S3FileStorage', () => {
     expect(uploadedParts).toEqual([1, 2]);
     expect(await storage.open('failed-multi.jpg')).toBeNull();
     expect(await s3.storedKeys()).not.toContain('images/failed-multi.jpg');
+  });
+
+  it('reports itself ready when the bucket answers, not ready when it does not exist', async () => {
+    await expect(storage.check()).resolves.toEqual({ storage: 's3', bucket: s3.bucket });
+    const missing = new S3FileStorage({ ...storageOptions(), bucket: 'no-such-bucket' });
+    try {
+      await expect(missing.check()).rejects.toBeInstanceOf(Error);
+    } finally {
+      await missing.close();
+    }
   });
 
   it('answers null for a missing object and deletes idempotently', async () => {

@@ -4,6 +4,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -70,6 +71,11 @@ export class S3FileStorage extends FileStorage {
 
   describe(): string {
     return `S3 bucket ${this.bucket}${this.prefix ? `/${this.prefix}` : ''}`;
+  }
+
+  async check(): Promise<Record<string, unknown>> {
+    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    return { storage: 's3', bucket: this.bucket };
   }
 
   override async close(): Promise<void> {

@@ -1,4 +1,5 @@
-import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import { ReadinessRegistry } from '@app/ops';
 import { FileStorage } from '@app/storage';
 import { fileStorageProvider } from './file-storage.provider';
 import { ImagesController } from './images.controller';
@@ -13,8 +14,16 @@ import { UploadService } from './upload.service';
   providers: [fileStorageProvider, UploadService, MultipartUploadReader, PublicUrlService],
   exports: [UploadService],
 })
-export class UploadModule implements OnApplicationShutdown {
-  constructor(@Inject(FileStorage) private readonly storage: FileStorage) {}
+export class UploadModule implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(FileStorage) private readonly storage: FileStorage,
+    @Optional() private readonly readiness?: ReadinessRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    // Not ready while the directory is not writable or the bucket is unreachable.
+    this.readiness?.register({ name: 'upload-storage', check: () => this.storage.check() });
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.storage.close();

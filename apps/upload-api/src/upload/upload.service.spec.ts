@@ -77,6 +77,7 @@ describe('UploadService', () => {
       open = () => Promise.resolve(null);
       delete = () => Promise.resolve();
       describe = () => 'broken test storage';
+      check = () => Promise.reject(new Error('broken'));
     })();
     const svc = new UploadService(broken, Object.assign(new UploadConfig(), { maxFileSize: 4096 }));
     jest.spyOn(svc['logger'], 'error').mockImplementation(() => undefined);
