@@ -13,6 +13,7 @@
 //
 // Settings (environment): BENCH_TARGETS=relay,gateway  BENCH_PAIRS=40  BENCH_STEP_MS=3000
 // BENCH_LOADS=500,1000,...  BENCH_MODERATE=500  BENCH_IDLE=10000  BENCH_REDIS_URL  BENCH_MYSQL_URL
+// BENCH_NODE_ARGS (extra node flags for the servers, e.g. --cpu-prof)
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -117,7 +118,9 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs = 30_000): Pro
 }
 
 async function startServer(name: string, args: string[], env: Record<string, string>, port: number): Promise<Proc> {
-  const child = spawn(process.execPath, args, {
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],

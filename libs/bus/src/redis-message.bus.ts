@@ -94,6 +94,9 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
       ...common,
       connectionName: `${options.instanceId}:pub`,
       autoResendUnfulfilledCommands: false,
+      // Publishes issued in the same tick leave in one write: one syscall instead of one per
+      // channel, in the same order.
+      enableAutoPipelining: true,
     });
     // Subscriptions are restored here, not by ioredis, so we know when they are all confirmed.
     this.subscriber = connect('subscriber', options.url, {
