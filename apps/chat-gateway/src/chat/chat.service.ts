@@ -32,7 +32,9 @@ export class ChatService {
 
   /** Checks the recipient; the message's time is taken here, on receipt. */
   async accept(senderId: number, command: SendCommand): Promise<AcceptedSend> {
-    const [recipient, sender] = await Promise.all([this.directory.find(command.to), this.directory.find(senderId)]);
+    const [recipient, sender] = await Promise.all([this.directory.find(command.to), this.directory.find(senderId)]).catch(() => {
+      throw new DomainError(ErrorCode.StoreUnavailable, '服务暂不可用，消息未保存，请稍后重试 (the database is unavailable; try again)');
+    });
     if (!recipient) throw new DomainError(ErrorCode.UserNotFound, LegacyMessages.userNotFound);
     const now = new Date();
     return { senderId, senderName: sender?.name ?? '', command, time: this.clock.wallClock(now), acceptedAt: now.getTime() };
