@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { BusMessage, RedisMessageBus, RedisMessageBusOptions } from '@app/bus';
 import { describeRedis, testRedisPrefix, testRedisUrl } from '../support/infra';
-import { describeWithRedisServer, RedisTestServer, waitFor } from './redis-test-server';
+import { CuttableProxy, describeWithRedisServer, RedisTestServer, waitFor } from './redis-test-server';
 
 // Two RedisMessageBus instances stand for two gateway replicas; they meet only through Redis.
 
@@ -204,5 +204,46 @@ describeWithRedisServer('RedisMessageBus when its Redis dies and comes back', ()
     expect(idsFor(b, 4)).toEqual([3]);
     expect(idsFor(a, 1)).toEqual([2, 4]);
     expect(idsFor(a, 3)).toEqual([4]);
+  });
+});
+
+describeRedis('RedisMessageBus when one replica alone loses Redis', () => {
+  let proxy: CuttableProxy;
+  let a: Replica;
+  let b: Replica;
+
+  afterAll(async () => {
+    await a?.bus.close();
+    await b?.bus.close();
+    await proxy?.cut();
+  });
+
+  it('makes the replica that never lost Redis re-read what the cut-off one could not publish', async () => {
+    const keyPrefix = `${testRedisPrefix()}partition:`;
+    proxy = await CuttableProxy.start(testRedisUrl()!);
+    a = replica('a', { url: proxy.url, keyPrefix });
+    b = replica('b', { url: testRedisUrl()!, keyPrefix });
+    await waitFor('both buses live', () => a.bus.isLive() && b.bus.isLive());
+    await a.bus.subscribe(1);
+    await b.bus.subscribe(2);
+
+    await proxy.cut();
+    await waitFor('a not live', () => !a.bus.isLive());
+    // Stored by a's gateway while it is cut off: its own sockets get it, b's cannot.
+    await expect(a.bus.publish([2, 1], message(5, 2))).rejects.toThrow(/unavailable/);
+    expect(idsFor(a, 1)).toEqual([5]);
+    expect(b.bus.isLive()).toBe(true);
+    expect(b.resyncs).toBe(0);
+
+    await proxy.restore();
+    await waitFor('a live again', () => a.bus.isLive(), 15_000);
+    // b never lost its subscriptions, yet learns that user 2 may have missed something.
+    await waitFor('b told to re-read', () => b.resyncs === 1);
+    expect(a.resyncs).toBe(1);
+    expect(b.received).toEqual([]);
+
+    await a.bus.publish([2], message(6, 2));
+    await waitFor('delivery after the partition', () => b.received.length === 1);
+    expect(idsFor(b, 2)).toEqual([6]);
   });
 });
