@@ -3,6 +3,7 @@
 // file and rename: the floor any streaming upload server pays.
 //
 //   PORT=9101 UPLOAD_DIR=/tmp/x node -r ts-node/register/transpile-only bench/upload-baseline-server.ts
+// (the benchmark runs it as transpiled JavaScript on plain node, like the app's build)
 import busboy from 'busboy';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
