@@ -1,28 +1,25 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { MessageRepository } from '@app/database';
+import { SerialBatcher } from '../messages/serial-batcher';
 
 /**
- * Clears the offline flag of messages written to a recipient's socket, grouped into one UPDATE
- * per round. If the update fails the messages stay pending and are pushed again at the next
- * connect: a rare duplicate (clients can tell by `id`) rather than a loss.
+ * Clears the offline flag of messages their recipient has read, grouped into one UPDATE per
+ * round. If the update fails the messages stay pending and are pushed again at the next
+ * connect: a rare repeat (clients can tell by `id`) rather than a loss.
  */
 @Injectable()
 export class DeliveredMarker implements OnApplicationShutdown {
   private readonly logger = new Logger(DeliveredMarker.name);
-  private ids: number[] = [];
-  private inFlight: Promise<void> | null = null;
-  private scheduled = false;
-  /** Ids handed to mark() so far, and how many of them have been written (in order). */
-  private marked = 0;
-  private settledCount = 0;
-  private waiters: { upTo: number; resolve: () => void }[] = [];
+  private readonly batcher = new SerialBatcher<number>(
+    (ids) =>
+      this.messages.markDelivered(ids).catch((e: unknown) => this.logger.warn(`marking ${ids.length} message(s) delivered failed: ${String(e)}`)),
+    1000,
+  );
 
   constructor(private readonly messages: MessageRepository) {}
 
   mark(id: number): void {
-    this.ids.push(id);
-    this.marked += 1;
-    this.schedule();
+    this.batcher.push(id);
   }
 
   /**
@@ -30,38 +27,14 @@ export class DeliveredMarker implements OnApplicationShutdown {
    * not push again what a socket of this process just got.
    */
   settled(): Promise<void> {
-    const upTo = this.marked;
-    if (this.settledCount >= upTo) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ upTo, resolve }));
+    return this.batcher.settled();
   }
 
-  async drain(): Promise<void> {
-    while (this.inFlight || this.ids.length || this.scheduled) {
-      if (this.inFlight) await this.inFlight;
-      else await new Promise((r) => setImmediate(r));
-    }
+  drain(): Promise<void> {
+    return this.batcher.drain();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.drain();
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.inFlight) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      if (this.inFlight || !this.ids.length) return;
-      const batch = this.ids.splice(0, 1000);
-      this.inFlight = this.messages
-        .markDelivered(batch)
-        .catch((e: unknown) => this.logger.warn(`marking ${batch.length} message(s) delivered failed: ${String(e)}`))
-        .finally(() => {
-          this.settledCount += batch.length;
-          this.waiters = this.waiters.filter((w) => (w.upTo <= this.settledCount ? (w.resolve(), false) : true));
-          this.inFlight = null;
-          if (this.ids.length) this.schedule();
-        });
-    });
   }
 }
