@@ -6,18 +6,18 @@ import { chatUrl, TestClient } from '../support/ws-client';
 
 /** A TCP hop to MariaDB that the test can cut and restore, as a database outage would. */
 class CuttableProxy {
-  private up = true;
   private constructor(
     private readonly server: Server,
     private readonly sockets: Set<Socket>,
+    private readonly state: { up: boolean },
     readonly port: number,
   ) {}
 
   static async start(target: { host: string; port: number }): Promise<CuttableProxy> {
     const sockets = new Set<Socket>();
-    let proxy: CuttableProxy | undefined;
+    const state = { up: true };
     const server = createServer((client) => {
-      if (!proxy?.up) return client.destroy();
+      if (!state.up) return client.destroy();
       const upstream = connect(target.port, target.host);
       for (const s of [client, upstream]) {
         sockets.add(s);
@@ -29,17 +29,16 @@ class CuttableProxy {
       upstream.on('close', () => client.destroy());
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new CuttableProxy(server, sockets, (server.address() as AddressInfo).port);
-    return proxy;
+    return new CuttableProxy(server, sockets, state, (server.address() as AddressInfo).port);
   }
 
   cut(): void {
-    this.up = false;
+    this.state.up = false;
     for (const s of this.sockets) s.destroy();
   }
 
   restore(): void {
-    this.up = true;
+    this.state.up = true;
   }
 
   close(): Promise<void> {

@@ -369,6 +369,7 @@ describe('Upload API (local storage)', () => {
   });
 
   it('describes the endpoint in its OpenAPI document', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking an OpenAPI document
     const doc = (await send(api.port, 'GET', '/api-docs/upload-json', {})).json<{ paths: Record<string, any> }>();
     const op = doc.paths['/user/upload.do'].post;
     expect(op.requestBody.content['multipart/form-data'].schema).toMatchObject({

@@ -31,8 +31,7 @@ export type HistoryRequest = LegacyPageRequest | CursorRequest;
 
 const PAGE_PARAMS = ['pageNum', 'pageSize'] as const;
 const CURSOR_PARAMS = ['beforeId', 'afterId', 'limit'] as const;
-const ALL_PARAMS = ['friendId', ...PAGE_PARAMS, ...CURSOR_PARAMS] as const;
-type ParamName = (typeof ALL_PARAMS)[number];
+type ParamName = 'friendId' | (typeof PAGE_PARAMS)[number] | (typeof CURSOR_PARAMS)[number];
 
 const invalid = (message: string) => new DomainError(ErrorCode.InvalidParameter, message);
 
