@@ -42,6 +42,13 @@ export class ChatConfig {
   @Min(1, { message: 'CHAT_STORE_BATCH_MAX must be at least 1' })
   storeBatchMax: number = 500;
 
+  /** Batches written at once, each for its own share of the conversations (MySQL only). */
+  @Env('CHAT_STORE_SHARDS') @ToInt()
+  @IsInt({ message: 'CHAT_STORE_SHARDS must be a whole number, e.g. 3' })
+  @Min(1, { message: 'CHAT_STORE_SHARDS must be at least 1' })
+  @Max(16, { message: 'CHAT_STORE_SHARDS must be at most 16 (each holds a database connection while it writes)' })
+  storeShards: number = 3;
+
   /** Messages one user may send per window, counted across replicas (in Redis when configured); 0 = no limit. */
   @Env('CHAT_RATE_LIMIT_COUNT') @ToInt()
   @IsInt({ message: 'CHAT_RATE_LIMIT_COUNT must be a whole number of messages (0 = no limit), e.g. 30' })

@@ -47,9 +47,16 @@ const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_DUP_E
 @Injectable()
 export class MessageRepository {
   private readonly dialect: SqlDialect;
+  private returning?: Promise<boolean>;
+  private sqliteTurn: Promise<unknown> = Promise.resolve();
 
   constructor(@InjectDataSource() private readonly db: DataSource) {
     this.dialect = sqlDialect(db);
+  }
+
+  /** Whether several storeBatch transactions may run at once (a pool, not SQLite's one connection). */
+  get concurrentWrites(): boolean {
+    return this.dialect.mysql;
   }
 
   /**
@@ -58,6 +65,14 @@ export class MessageRepository {
    * sender used before yields the stored message again instead of a second row.
    */
   async storeBatch(items: readonly NewMessage[]): Promise<StoreResult[]> {
+    if (this.concurrentWrites) return this.storeWithRetries(items);
+    // SQLite's single connection cannot hold two transactions: take turns.
+    const turn = this.sqliteTurn.then(() => this.storeWithRetries(items));
+    this.sqliteTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async storeWithRetries(items: readonly NewMessage[]): Promise<StoreResult[]> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.db.transaction((tx) => this.storeInTransaction(tx, items));
@@ -95,45 +110,49 @@ export class MessageRepository {
       .filter(({ m, i }) => results[i] === undefined && (m.clientMsgId === undefined || firstInBatch.get(`${m.senderId}:${m.clientMsgId}`) === i));
 
     if (fresh.length) {
-      // 2. Lock the conversations (created on first use) in a stable order.
+      // 2. Reserve positions: one upsert moves every counter by its share of the batch and
+      //    row-locks it until commit (locks taken in a stable order), then read the new totals.
       const pairKey = (m: NewMessage) => `${Math.min(m.senderId, m.to)}:${Math.max(m.senderId, m.to)}`;
-      const pairs = [...new Set(fresh.map(({ m }) => pairKey(m)))].sort().map((k) => k.split(':').map(Number) as [number, number]);
+      const shares = new Map<string, number>();
+      for (const { m } of fresh) shares.set(pairKey(m), (shares.get(pairKey(m)) ?? 0) + 1);
+      const pairs = [...shares.keys()].sort();
       await tx.query(
-        `${d.insertIgnore} INTO conversation (user_lo, user_hi, message_count) VALUES ${pairs.map(() => '(?, ?, 0)').join(', ')}`,
-        pairs.flat(),
+        `INSERT INTO conversation (user_lo, user_hi, message_count) VALUES ${pairs.map(() => '(?, ?, ?)').join(', ')}${d.increment(
+          'user_lo, user_hi',
+          'message_count',
+        )}`,
+        pairs.flatMap((k) => [...k.split(':').map(Number), shares.get(k)!]),
       );
       const convRows: { id: number; user_lo: number; user_hi: number; message_count: number }[] = await tx.query(
-        `SELECT id, user_lo, user_hi, message_count FROM conversation WHERE ${pairs
-          .map(() => '(user_lo = ? AND user_hi = ?)')
-          .join(' OR ')} ORDER BY id${d.forUpdate}`,
-        pairs.flat(),
+        `SELECT id, user_lo, user_hi, message_count FROM conversation WHERE ${pairs.map(() => '(user_lo = ? AND user_hi = ?)').join(' OR ')}`,
+        pairs.flatMap((k) => k.split(':').map(Number)),
       );
-      const conv = new Map(convRows.map((c) => [`${c.user_lo}:${c.user_hi}`, { id: Number(c.id), count: Number(c.message_count), first: 0 }]));
-      for (const c of conv.values()) c.first = c.count + 1;
+      const conv = new Map(
+        convRows.map((c) => {
+          const key = `${c.user_lo}:${c.user_hi}`;
+          return [key, { id: Number(c.id), next: Number(c.message_count) - shares.get(key)! + 1 }];
+        }),
+      );
 
-      // 3. One multi-row insert, positions assigned in arrival order.
+      // 3. One multi-row insert, positions in arrival order; ids come back by RETURNING where
+      //    the engine has it (MariaDB, SQLite), else by position (MySQL, any auto-increment mode).
       const placed = fresh.map(({ m, i }) => {
         const c = conv.get(pairKey(m))!;
-        c.count += 1;
-        return { m, i, conversationId: c.id, seq: c.count };
+        return { m, i, conversationId: c.id, seq: c.next++ };
       });
-      await tx.query(
+      const returning = await this.returningSupported(tx);
+      const inserted: { id: number; conversation_id: number; seq: number }[] = await tx.query(
         `INSERT INTO \`message\` (sender, \`to\`, text, update_time, create_time, conversation_id, seq, client_msg_id, pending) VALUES ${placed
           .map(() => '(?, ?, ?, ?, ?, ?, ?, ?, 1)')
-          .join(', ')}`,
+          .join(', ')}${returning ? ' RETURNING id, conversation_id, seq' : ''}`,
         placed.flatMap(({ m, conversationId, seq }) => [m.senderId, m.to, m.text, m.time, m.time, conversationId, seq, m.clientMsgId ?? null]),
       );
-      const touched = [...conv.values()].filter((c) => c.count >= c.first);
-      await tx.query(
-        `INSERT INTO conversation (id, user_lo, user_hi, message_count) VALUES ${touched.map(() => '(?, 0, 0, ?)').join(', ')}${d.upsert('id', ['message_count'])}`,
-        touched.flatMap((c) => [c.id, c.count]),
-      );
-
-      // 4. Read the ids back by position: works on every engine and auto-increment lock mode.
-      const idRows: { id: number; conversation_id: number; seq: number }[] = await tx.query(
-        `SELECT id, conversation_id, seq FROM \`message\` WHERE ${touched.map(() => '(conversation_id = ? AND seq BETWEEN ? AND ?)').join(' OR ')}`,
-        touched.flatMap((c) => [c.id, c.first, c.count]),
-      );
+      const idRows = returning
+        ? inserted
+        : ((await tx.query(
+            `SELECT id, conversation_id, seq FROM \`message\` WHERE ${placed.map(() => '(conversation_id = ? AND seq = ?)').join(' OR ')}`,
+            placed.flatMap((p) => [p.conversationId, p.seq]),
+          )) as { id: number; conversation_id: number; seq: number }[]);
       const ids = new Map(idRows.map((r) => [`${r.conversation_id}:${r.seq}`, Number(r.id)]));
       for (const { m, i, conversationId, seq } of placed) {
         const id = ids.get(`${conversationId}:${seq}`);
@@ -149,6 +168,17 @@ export class MessageRepository {
       const first = results[firstInBatch.get(`${m.senderId}:${m.clientMsgId}`)!]!;
       return { message: first.message, duplicate: true };
     });
+  }
+
+  /** INSERT ... RETURNING: MariaDB 10.5+ and SQLite 3.35+ have it, MySQL does not. */
+  private returningSupported(tx: EntityManager): Promise<boolean> {
+    this.returning ??= this.dialect.mysql
+      ? tx
+          .query('SELECT VERSION() AS v')
+          .then((rows: { v: string }[]) => /mariadb/i.test(rows[0]?.v ?? ''))
+          .catch(() => false)
+      : Promise.resolve(true);
+    return this.returning;
   }
 
   /** Messages to `userId` not yet written to any of their sockets, oldest first. */

@@ -3,13 +3,10 @@ import type { DataSource } from 'typeorm';
 /** The few words in which MySQL/MariaDB and SQLite differ, for the repositories' named queries. */
 export interface SqlDialect {
   readonly mysql: boolean;
-  /** Row lock for read-then-write in a transaction (SQLite locks the whole database anyway). */
-  readonly forUpdate: string;
-  readonly insertIgnore: string;
   least(a: string, b: string): string;
   greatest(a: string, b: string): string;
-  /** Upsert tail that overwrites `columns` from the inserted row on a key conflict on `key`. */
-  upsert(key: string, columns: string[]): string;
+  /** Upsert tail that adds the inserted row's `column` to the existing one on a conflict on `key`. */
+  increment(key: string, column: string): string;
 }
 
 export function sqlDialect(dataSource: DataSource): SqlDialect {
@@ -17,18 +14,14 @@ export function sqlDialect(dataSource: DataSource): SqlDialect {
   return mysql
     ? {
         mysql,
-        forUpdate: ' FOR UPDATE',
-        insertIgnore: 'INSERT IGNORE',
         least: (a, b) => `LEAST(${a}, ${b})`,
         greatest: (a, b) => `GREATEST(${a}, ${b})`,
-        upsert: (_key, columns) => ` ON DUPLICATE KEY UPDATE ${columns.map((c) => `${c} = VALUES(${c})`).join(', ')}`,
+        increment: (_key, column) => ` ON DUPLICATE KEY UPDATE ${column} = ${column} + VALUES(${column})`,
       }
     : {
         mysql,
-        forUpdate: '',
-        insertIgnore: 'INSERT OR IGNORE',
         least: (a, b) => `MIN(${a}, ${b})`,
         greatest: (a, b) => `MAX(${a}, ${b})`,
-        upsert: (key, columns) => ` ON CONFLICT(${key}) DO UPDATE SET ${columns.map((c) => `${c} = excluded.${c}`).join(', ')}`,
+        increment: (key, column) => ` ON CONFLICT(${key}) DO UPDATE SET ${column} = ${column} + excluded.${column}`,
       };
 }

@@ -12,29 +12,35 @@ interface Pending {
 
 /**
  * Groups concurrent sends into one transaction: one commit per message caps a replica at the
- * database's commit rate, far below what the relay can carry. Calls made in order are stored
- * in that order and settle in that order.
+ * database's commit rate, far below what the relay can carry. Conversations are spread over
+ * `shards` writers that each write one batch at a time, so batches of different conversations
+ * overlap while each conversation is stored, and settles, in the order its messages arrived.
  */
 @Injectable()
 export class MessageWriter implements OnApplicationShutdown {
   private readonly logger = new Logger(MessageWriter.name);
-  private readonly batcher: SerialBatcher<Pending>;
+  private readonly shards: SerialBatcher<Pending>[];
 
   constructor(
     private readonly messages: MessageRepository,
     config: ChatConfig,
     @Optional() private readonly metrics?: ChatMetrics,
   ) {
-    this.batcher = new SerialBatcher((batch) => this.store(batch), config.storeBatchMax);
+    // SQLite has one connection, which cannot hold two transactions at once.
+    const count = messages.concurrentWrites ? config.storeShards : 1;
+    this.shards = Array.from({ length: count }, () => new SerialBatcher<Pending>((batch) => this.store(batch), config.storeBatchMax));
   }
 
   write(message: NewMessage): Promise<StoreResult> {
-    return new Promise((resolve, reject) => this.batcher.push({ message, resolve, reject }));
+    const lo = Math.min(message.senderId, message.to);
+    const hi = Math.max(message.senderId, message.to);
+    const shard = this.shards[(lo * 31 + hi) % this.shards.length];
+    return new Promise((resolve, reject) => shard.push({ message, resolve, reject }));
   }
 
   /** Resolves once everything queued so far is written (graceful shutdown). */
-  drain(): Promise<void> {
-    return this.batcher.drain();
+  async drain(): Promise<void> {
+    await Promise.all(this.shards.map((s) => s.drain()));
   }
 
   async onApplicationShutdown(): Promise<void> {
