@@ -1,5 +1,8 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { connect, createServer, Server, Socket } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 
 /** A free TCP port on 127.0.0.1 (asked of the kernel, then released). */
@@ -143,5 +146,121 @@ export class CuttableProxy {
     this.server = undefined;
     for (const s of this.sockets) s.destroy();
     if (server) await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/**
+ * A throwaway Redis Cluster of three masters (no replicas) on free ports, each node keeping its
+ * cluster identity in its own temporary directory so it rejoins after a restart.
+ */
+export class RedisTestCluster {
+  private constructor(
+    readonly nodes: RedisClusterNode[],
+    private readonly root: string,
+  ) {}
+
+  static async start(size = 3): Promise<RedisTestCluster> {
+    const root = mkdtempSync(join(tmpdir(), 'bus-cluster-'));
+    const nodes: RedisClusterNode[] = [];
+    for (let i = 0; i < size; i++) nodes.push(new RedisClusterNode(await freePort(), join(root, String(i))));
+    const cluster = new RedisTestCluster(nodes, root);
+    try {
+      for (const node of nodes) await node.start();
+      const created = spawnSync(
+        'redis-cli',
+        ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-yes'],
+        { encoding: 'utf8', timeout: 20_000 },
+      );
+      if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+      await cluster.waitHealthy();
+    } catch (e) {
+      await cluster.stop();
+      throw e;
+    }
+    return cluster;
+  }
+
+  get url(): string {
+    return this.nodes.map((n) => n.url).join(',');
+  }
+
+  /** Every node answers and reports the whole slot space served. */
+  async waitHealthy(): Promise<void> {
+    await waitFor(
+      'cluster_state:ok on every node',
+      async () => (await Promise.all(this.nodes.map((n) => n.clusterStateOk()))).every(Boolean),
+      20_000,
+    );
+  }
+
+  /** The node whose slot range holds `key`. */
+  async nodeFor(key: string): Promise<RedisClusterNode> {
+    const admin = new Redis(this.nodes[0].url);
+    try {
+      const slot = Number(await admin.call('CLUSTER', 'KEYSLOT', key));
+      const ranges = (await admin.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+      const owner = ranges.find(([from, to]) => slot >= from && slot <= to);
+      const node = this.nodes.find((n) => n.port === Number(owner?.[2][1]));
+      if (!node) throw new Error(`no node owns slot ${slot}`);
+      return node;
+    } finally {
+      admin.disconnect();
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const node of this.nodes) await node.kill();
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+export class RedisClusterNode {
+  private process: ChildProcess | undefined;
+
+  constructor(
+    readonly port: number,
+    private readonly dir: string,
+  ) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(this.dir, { recursive: true });
+    const child = spawn(
+      'redis-server',
+      [
+        '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+        '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000',
+        '--dir', this.dir,
+      ],
+      { stdio: 'ignore' },
+    );
+    this.process = child;
+    await waitFor(`cluster node on ${this.port}`, () => redisAnswers(this.url));
+  }
+
+  async clusterStateOk(): Promise<boolean> {
+    const admin = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    admin.on('error', () => undefined);
+    try {
+      await admin.connect();
+      return /cluster_state:ok/.test(String(await admin.call('CLUSTER', 'INFO')));
+    } catch {
+      return false;
+    } finally {
+      admin.disconnect();
+    }
+  }
+
+  async kill(): Promise<void> {
+    const child = this.process;
+    this.process = undefined;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
   }
 }

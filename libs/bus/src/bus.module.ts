@@ -12,9 +12,10 @@ export function createMessageBus(bus: BusConfig, core: CoreConfig): MessageBus {
   // A random suffix: two replicas configured with the same INSTANCE_ID (or both pid 1 in
   // containers) would otherwise skip each other's messages as their own echo.
   const instanceId = `${core.instanceId ?? hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  new Logger('BusModule').log(`Redis bus as ${instanceId} (prefix "${bus.keyPrefix}")`);
+  new Logger('BusModule').log(`Redis bus as ${instanceId} (prefix "${bus.keyPrefix}"${bus.cluster ? ', cluster' : ''})`);
   return new RedisMessageBus({
     url: bus.redisUrl,
+    cluster: bus.cluster,
     keyPrefix: bus.keyPrefix,
     instanceId,
     commandTimeoutMs: bus.commandTimeoutMs,

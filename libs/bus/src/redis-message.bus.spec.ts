@@ -259,6 +259,26 @@ describe('RedisMessageBus', () => {
     expect(bus.reconnects).toBe(1);
   });
 
+  it('asks for no re-read on a first connect, nor on a repeated ready while live', async () => {
+    const { bus, sub, resyncs } = await liveBus();
+    await bus.subscribe(1);
+    sub.emit('ready');
+    await settle();
+    expect(resyncs()).toBe(0);
+    expect(bus.reconnects).toBe(0);
+  });
+
+  it('asks for a re-read once live when a user was taken on before Redis was reached', async () => {
+    const { bus, pub, sub, resyncs } = makeBus();
+    await expect(bus.subscribe(1)).rejects.toBeInstanceOf(BusUnavailableError);
+    pub.goReady();
+    sub.goReady();
+    await settle();
+    await settle();
+    expect(sub.sent).toContainEqual(['ssubscribe', 't1:user:{1}']);
+    expect(resyncs()).toBe(1);
+  });
+
   it('does not declare itself live when the connection drops during re-subscription', async () => {
     const { bus, sub, resyncs } = await liveBus();
     await bus.subscribe(1);

@@ -1,12 +1,17 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
-import Redis, { RedisOptions } from 'ioredis';
+import Redis, { Cluster, ClusterOptions, RedisOptions } from 'ioredis';
 import { BusMessage, BusMessageHandler, MessageBus } from './message-bus';
 
 export type ShardedPubSubMode = 'auto' | 'on' | 'off';
 
+/** One Redis server, or a Redis Cluster seen through ioredis' cluster client. */
+export type BusConnection = Redis | Cluster;
+
 export interface RedisMessageBusOptions {
-  /** redis://[:password@]host:port[/db] or rediss://... */
+  /** redis://[:password@]host:port[/db] or rediss://...; with `cluster`, seed nodes separated by commas. */
   url: string;
+  /** Talk to a Redis Cluster: sharded pub/sub, each user's channel on the shard owning its slot. */
+  cluster?: boolean;
   /** Prepended to every channel name, so several deployments can share one Redis. */
   keyPrefix: string;
   /** Names this process in the envelope; its own messages coming back are skipped. */
@@ -20,7 +25,7 @@ export interface RedisMessageBusOptions {
   /** Most users whose failed publish is remembered for a resync hint after reconnect. */
   maxMissedUsers?: number;
   /** Replaces `new Redis(url, options)`; unit specs hand in a fake. */
-  connect?: (role: 'publisher' | 'subscriber', url: string, options: RedisOptions) => Redis;
+  connect?: (role: 'publisher' | 'subscriber', url: string, options: RedisOptions) => BusConnection;
 }
 
 /** Thrown (fast) while Redis cannot take the command; the caller keeps working locally. */
@@ -61,15 +66,19 @@ const RESUBSCRIBE_BATCH = 500;
  */
 export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
   private readonly logger = new Logger(RedisMessageBus.name);
-  private readonly publisher: Redis;
-  private readonly subscriber: Redis;
+  private readonly publisher: BusConnection;
+  private readonly subscriber: BusConnection;
   private readonly held = new Set<number>();
   private readonly missed = new Set<number>();
   private readonly resyncHandlers: Array<() => void> = [];
   private handler: BusMessageHandler = () => undefined;
   private mode: PubSubMode | undefined;
   private subscriberLive = false;
-  private everLive = false;
+  // Why the next successful (re)subscription must ask holders to re-read: subscriptions were
+  // lost after being live, or a user was taken on while they could not be made.
+  private lostSinceLive = false;
+  private heldWhileDown = false;
+  private droppedWhileLive = false;
   // Bumped whenever the subscriber connection changes state, so a resubscription that finishes
   // after the connection dropped again does not declare the bus live.
   private generation = 0;
@@ -89,7 +98,12 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
       retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
       lazyConnect: false,
     };
-    const connect = options.connect ?? ((_role, url, opts) => new Redis(url, opts));
+    const connect =
+      options.connect ??
+      ((role: 'publisher' | 'subscriber', url: string, opts: RedisOptions) =>
+        options.cluster ? connectCluster(role, url, opts) : new Redis(url, opts));
+    // A cluster has no broadcast-free classic pub/sub: PUBLISH goes to every node.
+    if (options.cluster) this.mode = 'sharded';
     this.publisher = connect('publisher', options.url, {
       ...common,
       connectionName: `${options.instanceId}:pub`,
@@ -107,7 +121,9 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
     });
 
     this.publisher.on('ready', () => void this.onPublisherReady());
-    this.subscriber.on('ready', () => void this.onSubscriberReady());
+    this.subscriber.on('ready', () => {
+      if (!this.subscriberLive) void this.onSubscriberReady();
+    });
     this.subscriber.on('close', () => this.onSubscriberLost());
     this.publisher.on('close', () => this.noteOutage('publisher connection closed'));
     // ioredis emits 'error' on every failed reconnect; the outage is logged once instead.
@@ -119,6 +135,20 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
     this.subscriber.on('message', (channel: string, payload: string) =>
       this.onChannelMessage(channel, payload),
     );
+    if (options.cluster) {
+      // A shard's subscriber connection went away: what it carried may be lost. ioredis
+      // rebuilds the shard subscribers and says 'subscribersReady'; we then confirm every held
+      // channel ourselves before going live and asking for a re-read.
+      this.subscriber.on('-node', (node?: Redis) => {
+        // Only the per-shard subscriber connections carry subscriptions; the cluster client
+        // also drops and replaces its ordinary node connections as it learns the slot map.
+        const shardSubscriber = /\(ssubscriber\)/.test(node?.options?.connectionName ?? '');
+        if (shardSubscriber && this.subscriberLive) this.onSubscriberLost();
+      });
+      this.subscriber.on('subscribersReady', () => {
+        if (!this.subscriberLive) void this.onSubscriberReady();
+      });
+    }
 
     if (options.healthCheckIntervalMs > 0) {
       this.healthTimer = setInterval(() => void this.healthCheck(), options.healthCheckIntervalMs);
@@ -174,6 +204,7 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
     if (this.closed) throw new BusUnavailableError('bus closed');
     const mode = this.mode;
     if (this.subscriber.status !== 'ready' || !mode) {
+      this.heldWhileDown = true;
       throw new BusUnavailableError(`subscriber ${this.subscriber.status}`);
     }
     const generation = this.generation;
@@ -237,7 +268,30 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
   }
 
   private async subscribeChannels(mode: PubSubMode, channels: string[]): Promise<void> {
+    if (this.options.cluster) {
+      // One command per channel: channels of one command must share a slot.
+      await Promise.all(channels.map((channel) => this.clusterSubscribe(channel)));
+      return;
+    }
     await (mode === 'sharded' ? this.subscriber.ssubscribe(...channels) : this.subscriber.subscribe(...channels));
+  }
+
+  /** SSUBSCRIBE on a cluster, waiting once (bounded) while ioredis rebuilds its shard subscribers. */
+  private async clusterSubscribe(channel: string): Promise<void> {
+    try {
+      await this.subscriber.ssubscribe(channel);
+    } catch (err) {
+      if (!/No sharded subscriber/.test(errorText(err))) throw err;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, this.options.commandTimeoutMs);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.subscriber.once('subscribersReady', done);
+      });
+      await this.subscriber.ssubscribe(channel);
+    }
   }
 
   private async onSubscriberReady(): Promise<void> {
@@ -254,18 +308,20 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
       }
       if (generation !== this.generation || this.closed) return;
       this.subscriberLive = true;
-      const wasLive = this.everLive;
-      this.everLive = true;
+      const resync = this.lostSinceLive || this.heldWhileDown;
+      if (this.droppedWhileLive) this.reconnectCount += 1;
+      this.droppedWhileLive = false;
+      this.lostSinceLive = false;
+      this.heldWhileDown = false;
       if (this.outage) {
         this.outage = false;
         this.logger.log(`Redis bus back (${mode} pub/sub, ${users.length} users re-subscribed)`);
       } else {
         this.logger.log(`Redis bus live (${mode} pub/sub)`);
       }
-      if (wasLive) this.reconnectCount += 1;
       // Anything published while we were away is gone from pub/sub; users held before this
       // moment may have missed messages, so holders re-read from the database.
-      if (wasLive || users.length > 0) this.fireResync();
+      if (resync) this.fireResync();
     } catch (err) {
       if (generation !== this.generation || this.closed) return;
       this.logger.warn(`re-subscription failed (${errorText(err)}); reconnecting the subscriber`);
@@ -274,6 +330,10 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
   }
 
   private onSubscriberLost(): void {
+    if (this.subscriberLive) this.droppedWhileLive = true;
+    // Held users may have missed messages while subscriptions were down; with none held there
+    // is nothing to re-read.
+    if (this.held.size > 0) this.lostSinceLive = true;
     this.generation += 1;
     this.subscriberLive = false;
     this.noteOutage('subscriber connection closed');
@@ -296,7 +356,7 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
     );
   }
 
-  private async detectMode(connection: Redis): Promise<PubSubMode> {
+  private async detectMode(connection: BusConnection): Promise<PubSubMode> {
     if (this.mode) return this.mode;
     let mode: PubSubMode;
     if (this.options.shardedPubSub === 'on') mode = 'sharded';
@@ -384,7 +444,30 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
   }
 }
 
-async function quitQuietly(connection: Redis): Promise<void> {
+/** ioredis' cluster client with one subscriber per shard; seeds from `redis://a:6379,redis://b:6379`. */
+function connectCluster(role: 'publisher' | 'subscriber', urls: string, options: RedisOptions): Cluster {
+  const seeds = urls.split(',').map((u) => new URL(u.trim()));
+  const first = seeds[0];
+  const redisOptions: RedisOptions = {
+    ...options,
+    username: first.username ? decodeURIComponent(first.username) : undefined,
+    password: first.password ? decodeURIComponent(first.password) : undefined,
+    tls: first.protocol === 'rediss:' ? {} : undefined,
+  };
+  const clusterOptions: ClusterOptions = {
+    enableOfflineQueue: false,
+    enableAutoPipelining: role === 'publisher',
+    shardedSubscribers: role === 'subscriber',
+    clusterRetryStrategy: (attempt) => Math.min(100 * attempt, 2000),
+    redisOptions,
+  };
+  return new Cluster(
+    seeds.map((u) => ({ host: u.hostname, port: Number(u.port || 6379) })),
+    clusterOptions,
+  );
+}
+
+async function quitQuietly(connection: BusConnection): Promise<void> {
   if (connection.status === 'end') return;
   try {
     if (connection.status === 'ready') await connection.quit();

@@ -26,6 +26,15 @@ describe('BusConfig', () => {
     });
   });
 
+  it('takes several seed nodes for a Redis Cluster, and only then', () => {
+    const seeds = 'redis://10.0.0.1:6379,redis://10.0.0.2:6379';
+    expect(loadConfig(BusConfig, { REDIS_URL: seeds, REDIS_CLUSTER: 'true' })).toMatchObject({ redisUrl: seeds, cluster: true });
+    expect(() => loadConfig(BusConfig, { REDIS_URL: seeds })).toThrow('set REDIS_CLUSTER=true');
+    expect(() => loadConfig(BusConfig, { REDIS_URL: seeds, REDIS_CLUSTER: 'true', REDIS_SHARDED_PUBSUB: 'off' })).toThrow(
+      'cannot be used with REDIS_CLUSTER=true',
+    );
+  });
+
   it('names each bad variable and its fix', () => {
     let error: unknown;
     try {

@@ -1,16 +1,24 @@
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { Env, ToInt } from './env-decorators';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { Env, ToBool, ToInt } from './env-decorators';
+import { ConfigCheck } from './load-config';
 
 /**
  * How gateway replicas reach each other. Without REDIS_URL the suite runs as one process and
  * messages travel in process; with it, through Redis (one channel per connected user).
  */
-export class BusConfig {
+export class BusConfig implements ConfigCheck {
   @Env('REDIS_URL') @IsOptional()
-  @Matches(/^rediss?:\/\/.+/, {
-    message: 'REDIS_URL must look like redis://[:password@]host:6379[/db] (or rediss:// for TLS); leave it unset for a single process',
+  @Matches(/^rediss?:\/\/[^,\s]+(,\s*rediss?:\/\/[^,\s]+)*$/, {
+    message:
+      'REDIS_URL must look like redis://[:password@]host:6379[/db] (or rediss:// for TLS; with REDIS_CLUSTER=true, ' +
+      'seed nodes separated by commas); leave it unset for a single process',
   })
   redisUrl?: string;
+
+  /** REDIS_URL names Redis Cluster nodes: channels then live on the shard owning each user's slot. */
+  @Env('REDIS_CLUSTER') @ToBool()
+  @IsBoolean({ message: 'REDIS_CLUSTER must be true or false' })
+  cluster: boolean = false;
 
   /** Prepended to every channel, so several deployments can share one Redis. */
   @Env('REDIS_KEY_PREFIX') @IsString()
@@ -34,6 +42,17 @@ export class BusConfig {
   @IsInt({ message: 'REDIS_HEALTH_CHECK_MS must be a whole number of milliseconds, e.g. 5000 (0 = off)' })
   @Min(0, { message: 'REDIS_HEALTH_CHECK_MS must be 0 (off) or more' })
   healthCheckMs: number = 5000;
+
+  checkConfig(): string[] {
+    const problems: string[] = [];
+    if (this.redisUrl?.includes(',') && !this.cluster) {
+      problems.push('REDIS_URL lists several servers: set REDIS_CLUSTER=true for a Redis Cluster, or give one URL');
+    }
+    if (this.cluster && this.shardedPubSub === 'off') {
+      problems.push('REDIS_SHARDED_PUBSUB=off cannot be used with REDIS_CLUSTER=true: classic pub/sub reaches every node of a cluster');
+    }
+    return problems;
+  }
 
   get enabled(): boolean {
     return !!this.redisUrl;
