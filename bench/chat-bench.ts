@@ -14,10 +14,11 @@
 // Settings (environment): BENCH_TARGETS=relay,gateway  BENCH_PAIRS=40  BENCH_STEP_MS=3000
 // BENCH_LOADS=500,1000,...  BENCH_MODERATE=500  BENCH_IDLE=10000  BENCH_REDIS_URL  BENCH_MYSQL_URL
 // BENCH_NODE_ARGS (extra node flags for the servers, e.g. --cpu-prof)
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection as tcpConnect } from 'node:net';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SignJWT } from 'jose';
@@ -87,7 +88,7 @@ async function redisPid(): Promise<number | undefined> {
 function mariadbPid(): number | undefined {
   for (const name of ['mariadbd', 'mysqld']) {
     try {
-      const out = require('node:child_process').execFileSync('pidof', [name], { encoding: 'utf8' }) as string;
+      const out = execFileSync('pidof', [name], { encoding: 'utf8' });
       const pid = Number(out.trim().split(/\s+/)[0]);
       if (pid) return pid;
     } catch {
@@ -639,7 +640,7 @@ async function main(): Promise<void> {
   const kneeRatio = relay?.knee && ours?.knee ? round(ours.knee.deliveredPerSec / relay.knee.deliveredPerSec, 2) : undefined;
   const report = {
     when: new Date().toISOString(),
-    machine: { cpus: require('node:os').cpus().length, node: process.version },
+    machine: { cpus: cpus().length, node: process.version },
     settings: { pairs: PAIRS, stepMs: STEP_MS, moderate: MODERATE, loads: LOADS, p99BudgetMs: P99_BUDGET_MS, idleConnections: IDLE },
     results,
     idle,
