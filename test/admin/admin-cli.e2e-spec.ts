@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { TokenService } from '@app/auth';
 import { ChatClock } from '@app/common';
 import { UserRepository } from '@app/database';
@@ -46,3 +48,44 @@ const sqlite = tempSqlite();
 adminSuite('SQLite', () => sqlite.url);
 afterAll(() => sqlite.remove());
 describeMariaDb('MariaDB', () => adminSuite('MariaDB', () => testMariaDbUrl()!));
+
+describe('the admin CLI as operators run it', () => {
+  const sqlite = tempSqlite();
+  afterAll(() => sqlite.remove());
+
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/admin-cli/src/main.ts', ...args], {
+      cwd: join(__dirname, '..', '..'),
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', DATABASE_URL: sqlite.url, JWT_SECRET: 'cli-test-secret-0123456789', CHAT_DEV_MODE: 'false' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+  it('migrates, adds a user and mints a token for it; a usage error exits 2', () => {
+    const migrate = cli('migrate');
+    expect(migrate.stderr).toBe('');
+    expect(migrate.stdout.trim()).toBe('migrations applied');
+    const phone = freshPhone();
+    const added = cli('user', 'add', '--phone', phone);
+    expect(added.status).toBe(0);
+    const user = JSON.parse(added.stdout) as { id: number; name: string };
+    expect(user.name).toBe(`手机用户${phone}`);
+    const token = cli('token', String(user.id));
+    expect(token.status).toBe(0);
+    expect(token.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const bad = cli('user', 'add');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--phone');
+  });
+
+  it('refuses to run without a secret, naming the fix', () => {
+    const r = spawnSync(process.execPath, ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/admin-cli/src/main.ts', 'token', '1'], {
+      cwd: join(__dirname, '..', '..'),
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', DATABASE_URL: sqlite.url, JWT_SECRET: '', CHAT_DEV_MODE: 'false' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/JWT_SECRET is not set/);
+  });
+});

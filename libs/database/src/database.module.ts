@@ -1,4 +1,4 @@
-import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { Global, Module, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CoreConfig } from '@app/config';
@@ -26,11 +26,12 @@ import { UserRepository } from './user.repository';
 export class DatabaseModule implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly readiness: ReadinessRegistry,
+    // Absent in the admin CLI, which has no health endpoint.
+    @Optional() private readonly readiness?: ReadinessRegistry,
   ) {}
 
   onModuleInit(): void {
-    this.readiness.register({
+    this.readiness?.register({
       name: 'database',
       check: async () => {
         let timer: NodeJS.Timeout | undefined;
