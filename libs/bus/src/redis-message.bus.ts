@@ -276,21 +276,20 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
     await (mode === 'sharded' ? this.subscriber.ssubscribe(...channels) : this.subscriber.subscribe(...channels));
   }
 
-  /** SSUBSCRIBE on a cluster, waiting once (bounded) while ioredis rebuilds its shard subscribers. */
+  /**
+   * SSUBSCRIBE on a cluster. While ioredis is (re)building its per-shard subscribers it answers
+   * "No sharded subscriber for slot"; that is retried for a bounded time, anything else is not.
+   */
   private async clusterSubscribe(channel: string): Promise<void> {
-    try {
-      await this.subscriber.ssubscribe(channel);
-    } catch (err) {
-      if (!/No sharded subscriber/.test(errorText(err))) throw err;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.options.commandTimeoutMs);
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.subscriber.once('subscribersReady', done);
-      });
-      await this.subscriber.ssubscribe(channel);
+    const deadline = Date.now() + Math.max(4 * this.options.commandTimeoutMs, 2000);
+    for (;;) {
+      try {
+        await this.subscriber.ssubscribe(channel);
+        return;
+      } catch (err) {
+        if (!/No sharded subscriber/.test(errorText(err)) || Date.now() > deadline || this.closed) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     }
   }
 
