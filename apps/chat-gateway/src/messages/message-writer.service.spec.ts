@@ -8,26 +8,39 @@ class FakeRepository {
   private settle: (() => void)[] = [];
   fail = false;
   private nextId = 1;
+  private early = 0;
 
   storeBatch(items: readonly NewMessage[]): Promise<StoreResult[]> {
     this.batches.push([...items]);
-    return new Promise((resolve, reject) =>
-      this.settle.push(() =>
+    return new Promise((resolve, reject) => {
+      const settle = () =>
         this.fail
           ? reject(new Error('database down'))
-          : resolve(items.map((m) => ({ message: { ...m, id: this.nextId++ }, duplicate: false }))),
-      ),
-    );
+          : resolve(items.map((m) => ({ message: { ...m, id: this.nextId++ }, duplicate: false })));
+      if (this.early > 0) {
+        this.early -= 1;
+        settle();
+      } else this.settle.push(settle);
+    });
   }
 
+  /** Settles the oldest batch; called before that batch started, it settles it as soon as it does. */
   release(): void {
-    this.settle.shift()?.();
+    const next = this.settle.shift();
+    if (next) next();
+    else this.early += 1;
   }
 }
 
 const msg = (i: number): NewMessage => ({ senderId: 1, to: 2, text: `m${i}`, time: '2026-01-01 00:00:00' });
 const tick = async (n = 3) => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+
+/** Turns the event loop until `done` holds (bounded): no guessing how many turns a step takes. */
+const until = async (done: () => boolean) => {
+  for (let i = 0; i < 200 && !done(); i++) await tick(1);
+  expect(done()).toBe(true);
 };
 
 describe('MessageWriter', () => {
@@ -55,11 +68,10 @@ describe('MessageWriter', () => {
     expect(repo.batches).toHaveLength(1); // one write at a time
     repo.release();
     await first;
-    await tick();
+    await until(() => repo.batches.length === 2);
     expect(repo.batches[1]).toEqual([msg(1), msg(2), msg(3)]);
     repo.release();
-    await tick();
-    await tick();
+    await until(() => repo.batches.length === 3);
     expect(repo.batches[2]).toEqual([msg(4)]);
     repo.release();
     const results = await Promise.all(rest);
@@ -106,7 +118,7 @@ describe('MessageWriter', () => {
     await tick();
     expect(sharded.batches).toHaveLength(2); // the same conversation waits for its earlier batch
     sharded.release();
-    await tick();
+    await until(() => sharded.batches.length === 3);
     expect(sharded.batches[2]).toEqual([conv(2, 2)]);
     sharded.release();
     sharded.release();
