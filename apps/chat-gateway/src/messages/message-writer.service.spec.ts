@@ -110,11 +110,10 @@ describe('MessageWriter', () => {
     const w = new MessageWriter(sharded as unknown as MessageRepository, Object.assign(new ChatConfig(), { storeBatchMax: 10, storeShards: 2 }));
     const conv = (to: number, i: number): NewMessage => ({ senderId: 1, to, text: `${to}:${i}`, time: 't' });
     // (1,2) and (1,3) fall on different shards: 1*31+2 and 1*31+3 differ in parity.
-    w.write(conv(2, 1));
-    w.write(conv(3, 1));
+    const writes = [w.write(conv(2, 1)), w.write(conv(3, 1))];
     await tick();
     expect(sharded.batches).toHaveLength(2); // both conversations in flight at once
-    w.write(conv(2, 2));
+    writes.push(w.write(conv(2, 2)));
     await tick();
     expect(sharded.batches).toHaveLength(2); // the same conversation waits for its earlier batch
     sharded.release();
@@ -122,5 +121,7 @@ describe('MessageWriter', () => {
     expect(sharded.batches[2]).toEqual([conv(2, 2)]);
     sharded.release();
     sharded.release();
+    const stored = await Promise.all(writes);
+    expect(stored.map((r) => r.message.text)).toEqual(['2:1', '3:1', '2:2']);
   });
 });
