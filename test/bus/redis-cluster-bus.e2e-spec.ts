@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BusMessage, RedisMessageBus } from '@app/bus';
+import { BusConfig, ChatConfig } from '@app/config';
+import { RateLimiter } from '../../apps/chat-gateway/src/chat/rate-limiter.service';
 import { describeWithRedisServer, RedisClusterNode, RedisTestCluster, waitFor } from './redis-test-server';
 
 // Two replicas on a three-shard Redis Cluster: each user's channel lives on the shard owning its
@@ -105,4 +107,21 @@ describeWithRedisServer('RedisMessageBus on a Redis Cluster', () => {
     await waitFor('delivery on every shard after the restart', () => b.received.length >= users.length);
     expect(b.received.map((r) => r.userId).sort()).toEqual([...users].sort());
   }, 60_000);
+
+  it('counts the gateway rate limit on the cluster, shared by two replicas', async () => {
+    const chat = Object.assign(new ChatConfig(), { rateLimitCount: 5, rateLimitWindowSec: 60 });
+    const bus = Object.assign(new BusConfig(), { redisUrl: cluster.url, cluster: true, keyPrefix });
+    const limiters = [new RateLimiter(chat, bus), new RateLimiter(chat, bus)];
+    try {
+      // Until the cluster client is ready a limiter counts locally, which this test would see.
+      await waitFor('rate-limit clients ready', () => limiters.every((l) => (l as unknown as { redis: { status: string } }).redis.status === 'ready'), 20_000);
+      const answers: boolean[] = [];
+      for (let i = 0; i < 4; i++) for (const l of limiters) answers.push(await l.allow(4242));
+      expect(answers.filter(Boolean)).toHaveLength(5);
+      expect(answers.slice(0, 5).every(Boolean)).toBe(true);
+      await expect(limiters[1].allow(4343)).resolves.toBe(true);
+    } finally {
+      for (const l of limiters) l.onApplicationShutdown();
+    }
+  });
 });

@@ -444,7 +444,7 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
 }
 
 /** ioredis' cluster client with one subscriber per shard; seeds from `redis://a:6379,redis://b:6379`. */
-function connectCluster(role: 'publisher' | 'subscriber', urls: string, options: RedisOptions): Cluster {
+export function connectCluster(role: 'publisher' | 'subscriber', urls: string, options: RedisOptions): Cluster {
   const seeds = urls.split(',').map((u) => new URL(u.trim()));
   const first = seeds[0];
   const redisOptions: RedisOptions = {
