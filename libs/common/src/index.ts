@@ -4,3 +4,4 @@ export * from './legacy-envelope.filter';
 export * from './chat-clock';
 export * from './common.module';
 export * from './bootstrap';
+export * from './openapi';

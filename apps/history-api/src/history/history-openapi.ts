@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { serveOpenApi } from '@app/common';
 import { HistoryModule } from './history.module';
 
 export const HISTORY_OPENAPI_PATH = 'api-docs/history';
@@ -10,9 +10,10 @@ export const HISTORY_OPENAPI_PATH = 'api-docs/history';
  * the all-in-one process describe it the same way.
  */
 export function useHistoryOpenApi(app: INestApplication): void {
-  const config = new DocumentBuilder()
-    .setTitle('Chat suite: history API')
-    .setDescription(
+  serveOpenApi(app, {
+    path: HISTORY_OPENAPI_PATH,
+    title: 'Chat suite: history API',
+    description:
       'Chat history between the token\'s user and a friend, at the legacy path /chat_message/get_Message_History.do ' +
         '(POST form or GET query). Two forms:\n\n' +
         '* **Legacy page form** (what the Android/iOS apps send): `pageNum` (default 1), `pageSize` (default 10, at most ' +
@@ -23,10 +24,6 @@ export function useHistoryOpenApi(app: INestApplication): void {
         'gives the newest messages. An empty slice is a success with an empty list.\n\n' +
         'Every answer is HTTP 200 in the legacy envelope. A missing, malformed, forged or expired token gets ' +
         '`{"status":1,"msg":"用户未登录"}`; a bad parameter gets `{"status":1,"msg":"<reason>"}`.',
-    )
-    .setVersion('1')
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'token' }, 'token')
-    .build();
-  const document = SwaggerModule.createDocument(app, config, { include: [HistoryModule] });
-  SwaggerModule.setup(HISTORY_OPENAPI_PATH, app, document);
+    include: [HistoryModule],
+  });
 }

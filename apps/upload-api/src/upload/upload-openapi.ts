@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { serveOpenApi } from '@app/common';
 import { UploadModule } from './upload.module';
 
 export const UPLOAD_OPENAPI_PATH = 'api-docs/upload';
@@ -10,15 +10,12 @@ export const UPLOAD_OPENAPI_PATH = 'api-docs/upload';
  * standalone app and in the all-in-one process.
  */
 export function useUploadOpenApi(app: INestApplication): void {
-  const config = new DocumentBuilder()
-    .setTitle('Chat suite: upload API')
-    .setDescription(
+  serveOpenApi(app, {
+    path: UPLOAD_OPENAPI_PATH,
+    title: 'Chat suite: upload API',
+    description:
       'Legacy-compatible image upload (POST /user/upload.do) and serving of stored images (GET /images/<uri>). ' +
         'Every answer of the upload is HTTP 200 in the legacy envelope {"status":0,"data":..} / {"status":1,"msg":..}.',
-    )
-    .setVersion('1')
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'token' }, 'token')
-    .build();
-  const document = SwaggerModule.createDocument(app, config, { include: [UploadModule] });
-  SwaggerModule.setup(UPLOAD_OPENAPI_PATH, app, document);
+    include: [UploadModule],
+  });
 }
