@@ -30,6 +30,8 @@ export async function bootApp(module: unknown, options: BootOptions): Promise<IN
     }
     throw e;
   }
+  // Names the app in every JSON log line.
+  process.env.APP_NAME ??= options.name;
   const logger = LEVELS.slice(0, LEVELS.indexOf(core.logLevel) + 1);
   const app = await createApp(module, options, { logger });
   app.enableShutdownHooks();

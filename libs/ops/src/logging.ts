@@ -19,7 +19,7 @@ export const LoggingModule = LoggerModule.forRootAsync({
     pinoHttp: {
       enabled: core.logFormat === 'json',
       level: PINO_LEVEL[core.logLevel],
-      base: { app: process.env.APP_NAME, instance: core.instanceId, pid: process.pid },
+      base: { app: process.env.APP_NAME, instance: core.instanceId, pid: process.pid }, // APP_NAME: set by bootApp
       // Probes and scrapes every few seconds would drown everything else.
       autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)/.test(req.url ?? '') },
       redact: { paths: ['req.headers.token', 'req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },

@@ -1,0 +1,40 @@
+import { GatewayProcess, openTestDirectory } from '../support/gateway-process';
+import { describeMariaDb, testMariaDbUrl } from '../support/infra';
+import { chatUrl, TestClient } from '../support/ws-client';
+
+jest.setTimeout(60_000);
+
+describeMariaDb('structured logs', () => {
+  it('carry requests and refusals as JSON lines, never a token or a message text', async () => {
+    const dir = await openTestDirectory(testMariaDbUrl()!);
+    const gw = await GatewayProcess.start({ DATABASE_URL: testMariaDbUrl()!, LOG_LEVEL: 'verbose', LOG_FORMAT: 'json' });
+    try {
+      const a = await dir.newUser();
+      const b = await dir.newUser();
+      const secretText = `secret-text-${Date.now()}`;
+      const ca = await TestClient.open(chatUrl(gw.wsUrl, a.id, a.token));
+      const cb = await TestClient.open(chatUrl(gw.wsUrl, b.id, b.token));
+      ca.send({ to: b.id, text: secretText });
+      await expect(cb.next()).resolves.toMatchObject({ text: secretText });
+      ca.send({ to: 1_999_999_999, text: secretText });
+      await expect(ca.next()).resolves.toMatchObject({ code: 'USER_NOT_FOUND' });
+      await TestClient.refusal(chatUrl(gw.wsUrl, a.id, `${b.token}x`));
+      await fetch(`${gw.httpUrl}/health/ready?token=${a.token}`, { headers: { token: a.token, authorization: `Bearer ${b.token}` } });
+      await fetch(`${gw.httpUrl}/nowhere?token=${a.token}`, { headers: { token: a.token } });
+      await Promise.all([ca.close(), cb.close()]);
+      await new Promise((r) => setTimeout(r, 300));
+
+      const lines = gw.output.split('\n').filter((l) => l.trim());
+      expect(lines.length).toBeGreaterThan(5);
+      for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+      const requestLogs = lines.map((l) => JSON.parse(l) as { req?: { url: string } }).filter((l) => l.req);
+      expect(requestLogs.some((l) => l.req!.url === '/nowhere?token=[redacted]')).toBe(true);
+      for (const secret of [secretText, a.token, b.token, a.token.split('.')[2], b.token.split('.')[2]]) {
+        expect(gw.output).not.toContain(secret);
+      }
+    } finally {
+      await gw.stop();
+      await dir.close();
+    }
+  });
+});
