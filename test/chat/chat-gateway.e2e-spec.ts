@@ -189,7 +189,7 @@ function gatewaySuite(engine: string, databaseUrl: () => string, cleanup: () => 
       it("refuses another user's token with 403", async () => {
         await expect(TestClient.refusal(chatUrl(suite.wsUrl, a.id, b.token))).resolves.toMatchObject({ status: 403 });
       });
-      it.each(['abc', '0', '-1', '1.5', '99999999999999999999'])('refuses the id %s with 404', async (id) => {
+      it.each(['abc', '0', '-1', '1.5', '99999999999999999999', '%E0%A4%A', '%31'])('refuses the id %s with 404', async (id) => {
         await expect(TestClient.refusal(chatUrl(suite.wsUrl, id, a.token))).resolves.toMatchObject({ status: 404 });
       });
       it('refuses a valid token of a user that does not exist with 404', async () => {

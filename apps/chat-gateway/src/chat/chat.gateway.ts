@@ -3,7 +3,6 @@ import {
   ConnectedSocket,
   MessageBody,
   OnGatewayConnection,
-  OnGatewayDisconnect,
   OnGatewayInit,
   SubscribeMessage,
   WebSocketGateway,
@@ -32,7 +31,8 @@ type ChatWs = WebSocket & { chat?: WsChatSocket };
  * frames. Refusals answer with the legacy error frame and leave the socket open.
  */
 @WebSocketGateway({ path: CHAT_PATH })
-export class ChatGateway implements OnModuleInit, OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown {
+// Sockets are detached from their own close listener (set in handleConnection), which knows how they closed.
+export class ChatGateway implements OnModuleInit, OnGatewayInit, OnGatewayConnection, BeforeApplicationShutdown {
   private readonly logger = new Logger(ChatGateway.name);
   private readonly instanceId: string;
   private server?: WebSocketServer;
@@ -97,10 +97,6 @@ export class ChatGateway implements OnModuleInit, OnGatewayInit, OnGatewayConnec
       // 1011 tells the client to come back; the backlog stays pending until it does.
       ws.close(1011, 'backlog unavailable, reconnect');
     });
-  }
-
-  handleDisconnect(): void {
-    // Detached from the socket's own close listener, which knows how it closed.
   }
 
   @SubscribeMessage(FRAME_EVENT)

@@ -47,8 +47,8 @@ export class UpgradeAuthorizer implements OnModuleInit {
     const match = CHAT_URL.exec(url.pathname);
     if (!match) return { ok: false, status: 404, message: 'Not found: chat sockets live at /chat/{userId}' };
     if (this.draining) return { ok: false, status: 503, message: '服务器正在重启，请重连 (server is shutting down; reconnect)' };
-    const userId = readId(decodeURIComponent(match[1]));
-    if (userId === null || String(userId) !== match[1].trim()) {
+    const userId = readId(match[1]);
+    if (userId === null || String(userId) !== match[1]) {
       return { ok: false, status: 404, message: '用户 id 无效：/chat/{id} 中的 id 必须是正整数 (the user id must be a positive integer)' };
     }
     if (!this.config.legacyUnauthenticated) {
