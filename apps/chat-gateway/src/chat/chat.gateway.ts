@@ -175,6 +175,10 @@ export class ChatGateway implements OnModuleInit, OnGatewayInit, OnGatewayConnec
     await this.delivery.confirmAll();
     await this.marker.drain();
     for (const socket of this.delivery.allSockets()) socket.close(1001, 'server shutting down');
+    // A socket that completes the close handshake has read everything: its last deliveries
+    // count (see DeliveryService.detach). Record them before the database goes away.
+    for (let waited = 0; this.delivery.socketCount > 0 && waited < 3000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    await this.marker.drain();
   }
 
   private refusal(e: unknown, to: number | null): object {
