@@ -223,9 +223,4 @@ export class MessageRepository {
     const rows: { id: number | null }[] = await this.db.query('SELECT MAX(id) AS id FROM `message`');
     return Number(rows[0]?.id ?? 0);
   }
-
-  /** Health probe for readiness. */
-  async ping(): Promise<void> {
-    await this.db.query('SELECT 1');
-  }
 }

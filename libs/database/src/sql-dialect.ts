@@ -3,8 +3,6 @@ import type { DataSource } from 'typeorm';
 /** The few words in which MySQL/MariaDB and SQLite differ, for the repositories' named queries. */
 export interface SqlDialect {
   readonly mysql: boolean;
-  least(a: string, b: string): string;
-  greatest(a: string, b: string): string;
   /** Upsert tail that adds the inserted row's `column` to the existing one on a conflict on `key`. */
   increment(key: string, column: string): string;
 }
@@ -14,14 +12,10 @@ export function sqlDialect(dataSource: DataSource): SqlDialect {
   return mysql
     ? {
         mysql,
-        least: (a, b) => `LEAST(${a}, ${b})`,
-        greatest: (a, b) => `GREATEST(${a}, ${b})`,
         increment: (_key, column) => ` ON DUPLICATE KEY UPDATE ${column} = ${column} + VALUES(${column})`,
       }
     : {
         mysql,
-        least: (a, b) => `MIN(${a}, ${b})`,
-        greatest: (a, b) => `MAX(${a}, ${b})`,
         increment: (key, column) => ` ON CONFLICT(${key}) DO UPDATE SET ${column} = ${column} + excluded.${column}`,
       };
 }
