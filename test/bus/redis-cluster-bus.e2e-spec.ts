@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BusMessage, RedisMessageBus } from '@app/bus';
 import { BusConfig, ChatConfig } from '@app/config';
 import { RateLimiter } from '../../apps/chat-gateway/src/chat/rate-limiter.service';
+import { awayFromRateWindowEdge } from '../support/rate-window';
 import { describeWithRedisServer, RedisClusterNode, RedisTestCluster, waitFor } from './redis-test-server';
 
 // Two replicas on a three-shard Redis Cluster: each user's channel lives on the shard owning its
@@ -108,6 +109,32 @@ describeWithRedisServer('RedisMessageBus on a Redis Cluster', () => {
     expect(b.received.map((r) => r.userId).sort()).toEqual([...users].sort());
   }, 60_000);
 
+  it('comes back after its cluster client was torn down again and again while reconnecting', async () => {
+    const a = replica('chaos-a');
+    const b = replica('chaos-b');
+    await waitFor('both buses live', () => a.bus.isLive() && b.bus.isLive(), 20_000);
+    const users: number[] = [];
+    for (let userId = 300; users.length < 6; userId++) users.push(userId);
+    for (const userId of users) await b.bus.subscribe(userId);
+
+    // What ioredis does to itself after a failed ready check, and the bus after a failed ping:
+    // disconnect(true) on the subscriber client, here 25 times at random moments. Some land while
+    // a shard connection is half open, which leaves ioredis' shard subscriber group wedged for
+    // good; the bus must notice and start over with a fresh client.
+    const subscriberClient = () => (b.bus as unknown as { subscriber: { disconnect(reconnect: boolean): void } }).subscriber;
+    for (let i = 0; i < 25; i++) {
+      subscriberClient().disconnect(true);
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 300));
+    }
+
+    await waitFor('b live again', () => b.bus.isLive(), 30_000);
+    await waitFor('b asked to re-read', () => b.resyncs >= 1);
+    b.received.length = 0;
+    for (const [i, userId] of users.entries()) await a.bus.publish([userId], message(500 + i, userId));
+    await waitFor('every held user reachable again', () => b.received.length >= users.length);
+    expect(b.received.map((r) => r.userId).sort()).toEqual([...users].sort());
+  }, 90_000);
+
   it('counts the gateway rate limit on the cluster, shared by two replicas', async () => {
     const chat = Object.assign(new ChatConfig(), { rateLimitCount: 5, rateLimitWindowSec: 60 });
     const bus = Object.assign(new BusConfig(), { redisUrl: cluster.url, cluster: true, keyPrefix });
@@ -116,6 +143,7 @@ describeWithRedisServer('RedisMessageBus on a Redis Cluster', () => {
       // Until the cluster client is ready a limiter counts locally, which this test would see.
       await waitFor('rate-limit clients ready', () => limiters.every((l) => (l as unknown as { redis: { status: string } }).redis.status === 'ready'), 20_000);
       const answers: boolean[] = [];
+      await awayFromRateWindowEdge(60, 10_000);
       for (let i = 0; i < 4; i++) for (const l of limiters) answers.push(await l.allow(4242));
       expect(answers.filter(Boolean)).toHaveLength(5);
       expect(answers.slice(0, 5).every(Boolean)).toBe(true);

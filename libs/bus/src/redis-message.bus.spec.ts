@@ -11,6 +11,8 @@ class FakeConnection extends EventEmitter {
   knowsSharded = true;
   failNext = false;
   holdSubscribes = false;
+  /** Every (s)subscribe rejects with this, as ioredis does when its shard subscribers are gone. */
+  subscribeError: string | undefined;
   private readonly held: Array<() => void> = [];
 
   constructor(readonly options: RedisOptions) {
@@ -67,6 +69,10 @@ class FakeConnection extends EventEmitter {
   }
 
   private subscribeLike(command: string, channels: string[]): Promise<unknown> {
+    if (this.subscribeError) {
+      this.sent.push([command, ...channels]);
+      return Promise.reject(new Error(this.subscribeError));
+    }
     if (!this.holdSubscribes) return this.record(command, ...channels);
     this.sent.push([command, ...channels]);
     return new Promise((resolve) => this.held.push(() => resolve(channels.length)));
@@ -96,6 +102,7 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 function makeBus(overrides: Partial<RedisMessageBusOptions> = {}) {
   const connections: Record<'publisher' | 'subscriber', FakeConnection> = {} as never;
+  const subscribers: FakeConnection[] = [];
   const bus = new RedisMessageBus({
     url: 'redis://fake:6379',
     keyPrefix: 't1:',
@@ -105,6 +112,7 @@ function makeBus(overrides: Partial<RedisMessageBusOptions> = {}) {
     healthCheckIntervalMs: 0,
     connect: (role, _url, options) => {
       connections[role] = new FakeConnection(options);
+      if (role === 'subscriber') subscribers.push(connections[role]);
       return connections[role] as unknown as Redis;
     },
     ...overrides,
@@ -113,7 +121,7 @@ function makeBus(overrides: Partial<RedisMessageBusOptions> = {}) {
   bus.onMessage((userId, msg) => received.push([userId, msg]));
   let resyncs = 0;
   bus.onResync(() => (resyncs += 1));
-  return { bus, pub: connections.publisher, sub: connections.subscriber, received, resyncs: () => resyncs };
+  return { bus, pub: connections.publisher, sub: connections.subscriber, subscribers, received, resyncs: () => resyncs };
 }
 
 async function liveBus(overrides: Partial<RedisMessageBusOptions> = {}) {
@@ -324,5 +332,64 @@ describe('RedisMessageBus', () => {
     expect(bus.isLive()).toBe(false);
     sub.emit('smessage', 't1:user:{1}', JSON.stringify({ v: 1, from: 'b', msg: message(1) }));
     expect(received).toEqual([]);
+  });
+  describe('on a Redis Cluster', () => {
+    beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate'] }));
+    afterEach(() => jest.useRealTimers());
+
+    it('replaces a cluster client whose shard subscribers are gone for good, then re-subscribes and resyncs', async () => {
+      const { bus, sub: wedged, subscribers, resyncs } = await liveBus({ cluster: true });
+      await bus.subscribe(1);
+      wedged.subscribeError = 'No sharded subscriber for slot: 9842';
+
+      const attempt = expect(bus.subscribe(2)).rejects.toBeInstanceOf(BusUnavailableError);
+      // Retried while ioredis might still be rebuilding its shard subscribers...
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(subscribers).toHaveLength(1);
+      expect(wedged.sent.filter(([c]) => c === 'ssubscribe').length).toBeGreaterThan(2);
+      // ...then given up on: a fresh client, the old one closed and no longer heard.
+      await jest.advanceTimersByTimeAsync(1_500);
+      await attempt;
+      expect(subscribers).toHaveLength(2);
+      expect(wedged.status).toBe('end');
+      expect(wedged.listenerCount('smessage')).toBe(0);
+      expect(bus.isLive()).toBe(false);
+
+      const fresh = subscribers[1];
+      fresh.goReady();
+      await settle();
+      await settle();
+      expect(fresh.sent).toEqual([
+        ['ssubscribe', 't1:user:{1}'],
+        ['ssubscribe', 't1:user:{2}'],
+      ]);
+      expect(bus.isLive()).toBe(true);
+      expect(resyncs()).toBe(1);
+    });
+
+    it('re-subscribes by itself when a lost shard subscriber is never reported back', async () => {
+      const { bus, sub, subscribers, resyncs } = await liveBus({ cluster: true, healthCheckIntervalMs: 500 });
+      await bus.subscribe(1);
+      // The shard's subscriber connection ended; the client itself stays 'ready' and, wedged,
+      // never says 'subscribersReady'.
+      sub.emit('-node', { options: { connectionName: 'replica-a:sub (ssubscriber)' } });
+      expect(bus.isLive()).toBe(false);
+      sub.sent.length = 0;
+
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(sub.sent.filter(([c]) => c === 'ssubscribe')).toEqual([]);
+      await jest.advanceTimersByTimeAsync(2_000);
+      await settle();
+      expect(sub.sent).toContainEqual(['ssubscribe', 't1:user:{1}']);
+      expect(bus.isLive()).toBe(true);
+      expect(resyncs()).toBe(1);
+      expect(subscribers).toHaveLength(1);
+    });
+
+    it('ignores the loss of an ordinary node connection', async () => {
+      const { bus, sub } = await liveBus({ cluster: true });
+      sub.emit('-node', { options: { connectionName: 'replica-a:sub' } });
+      expect(bus.isLive()).toBe(true);
+    });
   });
 });

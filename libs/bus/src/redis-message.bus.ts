@@ -67,7 +67,10 @@ const RESUBSCRIBE_BATCH = 500;
 export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
   private readonly logger = new Logger(RedisMessageBus.name);
   private readonly publisher: BusConnection;
-  private readonly subscriber: BusConnection;
+  // Replaced as a whole when a cluster client's shard subscribers wedge (see restartSubscriber).
+  private subscriber: BusConnection;
+  private readonly connect: (role: 'publisher' | 'subscriber', url: string, options: RedisOptions) => BusConnection;
+  private readonly subscriberOptions: RedisOptions;
   private readonly held = new Set<number>();
   private readonly missed = new Set<number>();
   private readonly resyncHandlers: Array<() => void> = [];
@@ -83,6 +86,10 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
   // after the connection dropped again does not declare the bus live.
   private generation = 0;
   private resyncScheduled = false;
+  // A re-subscription of every held user is running (onSubscriberReady).
+  private resubscribing = false;
+  // When the subscriber was last seen connected but not live (cluster watchdog), 0 otherwise.
+  private stalledSince = 0;
   private closed = false;
   private outage = false;
   private healthTimer: NodeJS.Timeout | undefined;
@@ -98,13 +105,13 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
       retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
       lazyConnect: false,
     };
-    const connect =
+    this.connect =
       options.connect ??
       ((role: 'publisher' | 'subscriber', url: string, opts: RedisOptions) =>
         options.cluster ? connectCluster(role, url, opts) : new Redis(url, opts));
     // A cluster has no broadcast-free classic pub/sub: PUBLISH goes to every node.
     if (options.cluster) this.mode = 'sharded';
-    this.publisher = connect('publisher', options.url, {
+    this.publisher = this.connect('publisher', options.url, {
       ...common,
       connectionName: `${options.instanceId}:pub`,
       autoResendUnfulfilledCommands: false,
@@ -112,48 +119,84 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
       // channel, in the same order.
       enableAutoPipelining: true,
     });
+    this.publisher.on('ready', () => void this.onPublisherReady());
+    this.publisher.on('close', () => this.noteOutage('publisher connection closed'));
+    // ioredis emits 'error' on every failed reconnect; the outage is logged once instead.
+    this.publisher.on('error', (err: Error) => this.noteOutage(err.message));
+
     // Subscriptions are restored here, not by ioredis, so we know when they are all confirmed.
-    this.subscriber = connect('subscriber', options.url, {
+    this.subscriberOptions = {
       ...common,
       connectionName: `${options.instanceId}:sub`,
       autoResubscribe: false,
       autoResendUnfulfilledCommands: false,
-    });
-
-    this.publisher.on('ready', () => void this.onPublisherReady());
-    this.subscriber.on('ready', () => {
-      if (!this.subscriberLive) void this.onSubscriberReady();
-    });
-    this.subscriber.on('close', () => this.onSubscriberLost());
-    this.publisher.on('close', () => this.noteOutage('publisher connection closed'));
-    // ioredis emits 'error' on every failed reconnect; the outage is logged once instead.
-    this.publisher.on('error', (err: Error) => this.noteOutage(err.message));
-    this.subscriber.on('error', (err: Error) => this.noteOutage(err.message));
-    this.subscriber.on('smessage', (channel: string, payload: string) =>
-      this.onChannelMessage(channel, payload),
-    );
-    this.subscriber.on('message', (channel: string, payload: string) =>
-      this.onChannelMessage(channel, payload),
-    );
-    if (options.cluster) {
-      // A shard's subscriber connection went away: what it carried may be lost. ioredis
-      // rebuilds the shard subscribers and says 'subscribersReady'; we then confirm every held
-      // channel ourselves before going live and asking for a re-read.
-      this.subscriber.on('-node', (node?: Redis) => {
-        // Only the per-shard subscriber connections carry subscriptions; the cluster client
-        // also drops and replaces its ordinary node connections as it learns the slot map.
-        const shardSubscriber = /\(ssubscriber\)/.test(node?.options?.connectionName ?? '');
-        if (shardSubscriber && this.subscriberLive) this.onSubscriberLost();
-      });
-      this.subscriber.on('subscribersReady', () => {
-        if (!this.subscriberLive) void this.onSubscriberReady();
-      });
-    }
+    };
+    this.subscriber = this.openSubscriber();
 
     if (options.healthCheckIntervalMs > 0) {
       this.healthTimer = setInterval(() => void this.healthCheck(), options.healthCheckIntervalMs);
       this.healthTimer.unref();
     }
+  }
+
+  /** Connects a subscriber client; events of a client that has since been replaced are ignored. */
+  private openSubscriber(): BusConnection {
+    const sub = this.connect('subscriber', this.options.url, this.subscriberOptions);
+    const current = () => sub === this.subscriber && !this.closed;
+    sub.on('ready', () => {
+      if (current() && !this.subscriberLive) void this.onSubscriberReady();
+    });
+    sub.on('close', () => {
+      if (current()) this.onSubscriberLost();
+    });
+    sub.on('error', (err: Error) => {
+      if (current()) this.noteOutage(err.message);
+    });
+    sub.on('smessage', (channel: string, payload: string) => {
+      if (current()) this.onChannelMessage(channel, payload);
+    });
+    sub.on('message', (channel: string, payload: string) => {
+      if (current()) this.onChannelMessage(channel, payload);
+    });
+    if (this.options.cluster) {
+      // A shard's subscriber connection went away: what it carried may be lost. ioredis
+      // rebuilds the shard subscribers and says 'subscribersReady'; we then confirm every held
+      // channel ourselves before going live and asking for a re-read.
+      sub.on('-node', (node?: Redis) => {
+        // Only the per-shard subscriber connections carry subscriptions; the cluster client
+        // also drops and replaces its ordinary node connections as it learns the slot map.
+        const shardSubscriber = /\(ssubscriber\)/.test(node?.options?.connectionName ?? '');
+        if (current() && shardSubscriber && this.subscriberLive) this.onSubscriberLost();
+      });
+      // Also sent while the client is still connecting (for an empty slot map): that one is
+      // followed by 'ready', which does the work.
+      sub.on('subscribersReady', () => {
+        if (current() && !this.subscriberLive && sub.status === 'ready') void this.onSubscriberReady();
+      });
+    }
+    return sub;
+  }
+
+  /**
+   * We no longer know what the server holds for us: start the subscriber over, which
+   * re-subscribes every held user and fires onResync. A single server's connection is simply
+   * reconnected. A cluster client is replaced whole: ioredis (5.11, 6.0) wedges its shard
+   * subscriber group for good when the client is torn down while a shard connection is half
+   * open (a reset waits on a connect whose listeners were removed), after which every
+   * SSUBSCRIBE answers "No sharded subscriber" however often it reconnects.
+   */
+  private restartSubscriber(reason: string): void {
+    this.logger.warn(`${reason}; reconnecting the subscriber`);
+    if (!this.options.cluster) {
+      this.subscriber.disconnect(true);
+      return;
+    }
+    const old = this.subscriber;
+    this.onSubscriberLost();
+    this.subscriber = this.openSubscriber();
+    old.removeAllListeners();
+    old.on('error', () => undefined);
+    old.disconnect();
   }
 
   /** `<prefix>user:{<id>}`: the braces are the Redis Cluster hash tag. */
@@ -214,8 +257,7 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
       // We no longer know what the server holds for us: rebuild the connection, which
       // re-subscribes every held user and fires onResync.
       if (generation === this.generation && this.subscriber.status === 'ready') {
-        this.logger.warn(`subscribe failed (${errorText(err)}); reconnecting the subscriber`);
-        this.subscriber.disconnect(true);
+        this.restartSubscriber(`subscribe failed (${errorText(err)})`);
       }
       throw new BusUnavailableError(errorText(err));
     }
@@ -243,7 +285,7 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
   }
 
   isLive(): boolean {
-    return !this.closed && this.subscriberLive && this.publisher.status === 'ready';
+    return !this.closed && this.subscriberLive && this.subscriber.status === 'ready' && this.publisher.status === 'ready';
   }
 
   async close(): Promise<void> {
@@ -295,6 +337,7 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
 
   private async onSubscriberReady(): Promise<void> {
     const generation = ++this.generation;
+    this.resubscribing = true;
     try {
       const mode = await this.detectMode(this.subscriber);
       const users = [...this.held];
@@ -305,7 +348,8 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
           users.slice(i, i + RESUBSCRIBE_BATCH).map((userId) => this.channelFor(userId)),
         );
       }
-      if (generation !== this.generation || this.closed) return;
+      // Confirmed on a client that is not (or no longer) ready: its 'ready' starts over.
+      if (generation !== this.generation || this.closed || this.subscriber.status !== 'ready') return;
       this.subscriberLive = true;
       const resync = this.lostSinceLive || this.heldWhileDown;
       if (this.droppedWhileLive) this.reconnectCount += 1;
@@ -323,8 +367,9 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
       if (resync) this.fireResync();
     } catch (err) {
       if (generation !== this.generation || this.closed) return;
-      this.logger.warn(`re-subscription failed (${errorText(err)}); reconnecting the subscriber`);
-      this.subscriber.disconnect(true);
+      this.restartSubscriber(`re-subscription failed (${errorText(err)})`);
+    } finally {
+      if (generation === this.generation) this.resubscribing = false;
     }
   }
 
@@ -335,6 +380,7 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
     if (this.held.size > 0) this.lostSinceLive = true;
     this.generation += 1;
     this.subscriberLive = false;
+    this.resubscribing = false;
     this.noteOutage('subscriber connection closed');
   }
 
@@ -429,17 +475,42 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
   }
 
   private async healthCheck(): Promise<void> {
-    for (const connection of [this.subscriber, this.publisher]) {
+    if (this.closed) return;
+    this.watchClusterSubscriber();
+    for (const role of ['subscriber', 'publisher'] as const) {
+      const connection = role === 'subscriber' ? this.subscriber : this.publisher;
       if (this.closed || connection.status !== 'ready') continue;
       try {
         await connection.ping();
       } catch (err) {
         // A half-open TCP connection never closes by itself; force a rebuild.
         if (this.closed || connection.status !== 'ready') continue;
-        this.logger.warn(`Redis ping failed (${errorText(err)}); reconnecting`);
-        connection.disconnect(true);
+        if (role === 'subscriber' && connection === this.subscriber) {
+          this.restartSubscriber(`Redis ping failed (${errorText(err)})`);
+        } else if (role === 'publisher') {
+          this.logger.warn(`Redis ping failed (${errorText(err)}); reconnecting`);
+          connection.disconnect(true);
+        }
       }
     }
+  }
+
+  /**
+   * A cluster client that lost a shard subscriber only comes back through 'subscribersReady',
+   * which a wedged shard subscriber group never sends while the client itself stays 'ready'.
+   * Connected but not live for a while, with no re-subscription running: try one ourselves; it
+   * either succeeds or restarts the subscriber.
+   */
+  private watchClusterSubscriber(): void {
+    if (!this.options.cluster || this.subscriberLive || this.resubscribing || this.subscriber.status !== 'ready') {
+      this.stalledSince = 0;
+      return;
+    }
+    const now = Date.now();
+    this.stalledSince ||= now;
+    if (now - this.stalledSince < Math.max(4 * this.options.commandTimeoutMs, 2000)) return;
+    this.stalledSince = 0;
+    void this.onSubscriberReady();
   }
 }
 
@@ -454,7 +525,12 @@ export function connectCluster(role: 'publisher' | 'subscriber', urls: string, o
     tls: first.protocol === 'rediss:' ? {} : undefined,
   };
   const clusterOptions: ClusterOptions = {
-    enableOfflineQueue: false,
+    // Must stay on for a cluster: its ready check (CLUSTER INFO) goes to a node connection that
+    // may still be connecting, and without the queue it fails with "Connection is closed", the
+    // client tears itself down and starts over right after connecting. Our commands do not
+    // queue: the bus only sends on a client that is 'ready', and each node command is bounded
+    // by commandTimeout.
+    enableOfflineQueue: true,
     enableAutoPipelining: role === 'publisher',
     shardedSubscribers: role === 'subscriber',
     clusterRetryStrategy: (attempt) => Math.min(100 * attempt, 2000),
