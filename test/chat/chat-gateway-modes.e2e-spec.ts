@@ -1,5 +1,6 @@
 import { startSuite, tempSqlite, TestApp } from '../support/test-app';
 import { chatUrl, TestClient } from '../support/ws-client';
+import { awayFromRateWindowEdge } from '../support/rate-window';
 
 describe('chat gateway settings', () => {
   const sqlite = tempSqlite();
@@ -86,6 +87,7 @@ describe('chat gateway limits and operations', () => {
     const b = await suite.newUser();
     const ca = await TestClient.open(chatUrl(suite.wsUrl, a.id, a.token));
     const cb = await TestClient.open(chatUrl(suite.wsUrl, b.id, b.token));
+    await awayFromRateWindowEdge(60, 10_000);
     for (let i = 1; i <= 5; i++) ca.send({ to: b.id, text: `n${i}` });
     const got = await cb.nextN(3);
     expect(got.map((f) => f.text)).toEqual(['n1', 'n2', 'n3']);

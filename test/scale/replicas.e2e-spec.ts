@@ -1,5 +1,6 @@
 import { RedisTestServer, waitFor } from '../bus/redis-test-server';
 import { GatewayProcess, openTestDirectory } from '../support/gateway-process';
+import { awayFromRateWindowEdge } from '../support/rate-window';
 import { describeMariaDb, isCi, testMariaDbUrl, testRedisPrefix, testRedisUrl } from '../support/infra';
 import { chatUrl, Frame, TestClient } from '../support/ws-client';
 
@@ -110,6 +111,8 @@ describeMariaDb('two gateway replicas', () => {
       const inbox = new Inbox();
       const on1 = await inbox.connect(chatUrl(g1.wsUrl, a.id, a.token));
       const on2 = await inbox.connect(chatUrl(g2.wsUrl, a.id, a.token));
+      // All 200 sends must fall in one 60 s window of the limiter.
+      await awayFromRateWindowEdge(60, 15_000);
       await sendStream(on1, b.id, 'x', 0, 100, 0);
       await waitFor('first hundred answered', () => inbox.frames.filter((f) => f.type === 'ack' || f.code).length >= 100, 20_000);
       await sendStream(on2, b.id, 'y', 0, 100, 0);
