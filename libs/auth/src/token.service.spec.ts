@@ -58,4 +58,34 @@ describe('TokenService', () => {
     expect(err).toBeInstanceOf(DomainError);
     expect((err as DomainError).message).toBe('用户未登录');
   });
+
+  describe('remembering verified tokens', () => {
+    afterEach(() => jest.useRealTimers());
+
+    it('still refuses a remembered token once it has expired', async () => {
+      jest.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
+      const tokens = service();
+      const token = await tokens.sign(42, 60);
+      await expect(tokens.verify(token)).resolves.toMatchObject({ userId: 42 });
+      jest.setSystemTime(new Date('2026-01-01T00:00:59Z'));
+      await expect(tokens.verify(token)).resolves.toMatchObject({ userId: 42 });
+      jest.setSystemTime(new Date('2026-01-01T00:01:00Z'));
+      await expect(tokens.verify(token)).rejects.toThrow('用户未登录');
+      // Gone from memory too: a clock stepping back does not revive it from there.
+      jest.setSystemTime(new Date('2026-01-01T00:00:30Z'));
+      await expect(tokens.verify(token)).resolves.toMatchObject({ userId: 42 });
+    });
+
+    it('never lets a variant of a remembered token through', async () => {
+      const tokens = service();
+      const token = await tokens.sign(42);
+      await tokens.verify(token);
+      const [head, , sig] = token.split('.');
+      const otherUser = `${head}.${b64url({ id: 1, exp: now() + 60 })}.${sig}`;
+      const flipped = token.slice(0, -2) + (token.endsWith('A') ? 'B' : 'A') + token.slice(-1);
+      for (const forged of [otherUser, flipped]) {
+        await expect(tokens.verify(forged)).rejects.toThrow('用户未登录');
+      }
+    });
+  });
 });
