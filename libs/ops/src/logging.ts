@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { CoreConfig } from '@app/config';
 
@@ -16,6 +17,9 @@ const PINO_LEVEL = { error: 'error', warn: 'warn', log: 'info', debug: 'debug', 
 export const LoggingModule = LoggerModule.forRootAsync({
   inject: [CoreConfig],
   useFactory: (core: CoreConfig) => ({
+    // With text logs pino is not the app's logger and writes nothing: keep its per-request
+    // middleware (a child logger with the serialized request, every request) off the routes.
+    forRoutes: core.logFormat === 'json' ? [{ path: '*', method: RequestMethod.ALL }] : [],
     pinoHttp: {
       enabled: core.logFormat === 'json',
       level: PINO_LEVEL[core.logLevel],
