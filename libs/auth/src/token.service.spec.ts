@@ -82,7 +82,10 @@ describe('TokenService', () => {
       await tokens.verify(token);
       const [head, , sig] = token.split('.');
       const otherUser = `${head}.${b64url({ id: 1, exp: now() + 60 })}.${sig}`;
-      const flipped = token.slice(0, -2) + (token.endsWith('A') ? 'B' : 'A') + token.slice(-1);
+      // One signature character changed (away from the last one, whose low bits are padding).
+      const at = token.lastIndexOf('.') + 5;
+      const flipped = token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
+      expect(flipped).not.toBe(token);
       for (const forged of [otherUser, flipped]) {
         await expect(tokens.verify(forged)).rejects.toThrow('用户未登录');
       }
