@@ -1,15 +1,4 @@
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import type * as S3 from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { assertStorableName, FileStorage, StoredFileStream } from './file-storage.interface';
 
@@ -32,6 +21,18 @@ export interface S3FileStorageOptions {
 
 const MIN_PART_SIZE = 5 * 1024 * 1024;
 
+let sdk: typeof S3 | undefined;
+
+/**
+ * The AWS SDK, loaded by the first S3 storage rather than by every app that links this library:
+ * it is about 4 MB of heap that each full garbage collection would otherwise mark.
+ */
+function s3Sdk(): typeof S3 {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  sdk ??= require('@aws-sdk/client-s3') as typeof S3;
+  return sdk;
+}
+
 /**
  * Files in an S3-compatible bucket, shared by every upload-api replica. The source is read in
  * parts of `partSize` bytes: a file that fits in one part is sent with a single PutObject, a larger
@@ -40,13 +41,14 @@ const MIN_PART_SIZE = 5 * 1024 * 1024;
  * (PutObject is sent after the end; a multipart upload is completed after it, aborted otherwise).
  */
 export class S3FileStorage extends FileStorage {
-  readonly client: S3Client;
+  readonly client: S3.S3Client;
+  private readonly sdk = s3Sdk();
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly partSize: number;
   private readonly cacheControl?: string;
 
-  constructor(options: S3FileStorageOptions, client?: S3Client) {
+  constructor(options: S3FileStorageOptions, client?: S3.S3Client) {
     super();
     this.bucket = options.bucket;
     this.prefix = options.prefix ?? '';
@@ -54,7 +56,7 @@ export class S3FileStorage extends FileStorage {
     this.cacheControl = options.cacheControl;
     this.client =
       client ??
-      new S3Client({
+      new this.sdk.S3Client({
         region: options.region,
         endpoint: options.endpoint,
         forcePathStyle: options.forcePathStyle ?? false,
@@ -74,7 +76,7 @@ export class S3FileStorage extends FileStorage {
   }
 
   async check(): Promise<Record<string, unknown>> {
-    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    await this.client.send(new this.sdk.HeadBucketCommand({ Bucket: this.bucket }));
     return { storage: 's3', bucket: this.bucket };
   }
 
@@ -90,7 +92,7 @@ export class S3FileStorage extends FileStorage {
     // Only the last part can be short, so a short first part means the source has ended.
     if (firstPart.length < this.partSize) {
       await this.client.send(
-        new PutObjectCommand({
+        new this.sdk.PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
           Body: firstPart,
@@ -106,7 +108,7 @@ export class S3FileStorage extends FileStorage {
 
   async open(name: string): Promise<StoredFileStream | null> {
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(name) }));
+      const res = await this.client.send(new this.sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(name) }));
       return { stream: res.Body as Readable, size: res.ContentLength ?? 0 };
     } catch (err) {
       if (isMissing(err)) return null;
@@ -115,7 +117,7 @@ export class S3FileStorage extends FileStorage {
   }
 
   async delete(name: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(name) }));
+    await this.client.send(new this.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(name) }));
   }
 
   private async writeMultipart(
@@ -125,7 +127,7 @@ export class S3FileStorage extends FileStorage {
     rest: AsyncGenerator<Buffer>,
   ): Promise<{ size: number }> {
     const created = await this.client.send(
-      new CreateMultipartUploadCommand({
+      new this.sdk.CreateMultipartUploadCommand({
         Bucket: this.bucket,
         Key: key,
         ContentType: contentType,
@@ -138,7 +140,7 @@ export class S3FileStorage extends FileStorage {
     const send = async (body: Buffer) => {
       const partNumber = etags.length + 1;
       const res = await this.client.send(
-        new UploadPartCommand({
+        new this.sdk.UploadPartCommand({
           Bucket: this.bucket,
           Key: key,
           UploadId: uploadId,
@@ -154,7 +156,7 @@ export class S3FileStorage extends FileStorage {
       await send(firstPart);
       for await (const part of rest) await send(part);
       await this.client.send(
-        new CompleteMultipartUploadCommand({
+        new this.sdk.CompleteMultipartUploadCommand({
           Bucket: this.bucket,
           Key: key,
           UploadId: uploadId,
@@ -165,7 +167,7 @@ export class S3FileStorage extends FileStorage {
     } catch (err) {
       // Best effort: a bucket lifecycle rule for incomplete multipart uploads catches the rest.
       await this.client
-        .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
+        .send(new this.sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
         .catch(() => undefined);
       throw err;
     }
@@ -202,7 +204,7 @@ async function* readParts(source: Readable, size: number): AsyncGenerator<Buffer
 }
 
 function isMissing(err: unknown): boolean {
-  if (err instanceof S3ServiceException) {
+  if (err instanceof s3Sdk().S3ServiceException) {
     return err.name === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404;
   }
   return false;
