@@ -199,6 +199,11 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
     old.disconnect();
   }
 
+  /** How long ioredis may take to (re)build its shard subscribers before we stop waiting. */
+  private get shardRebuildMs(): number {
+    return Math.max(4 * this.options.commandTimeoutMs, 2000);
+  }
+
   /** `<prefix>user:{<id>}`: the braces are the Redis Cluster hash tag. */
   channelFor(userId: number): string {
     return `${this.options.keyPrefix}user:{${userId}}`;
@@ -323,7 +328,7 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
    * "No sharded subscriber for slot"; that is retried for a bounded time, anything else is not.
    */
   private async clusterSubscribe(channel: string): Promise<void> {
-    const deadline = Date.now() + Math.max(4 * this.options.commandTimeoutMs, 2000);
+    const deadline = Date.now() + this.shardRebuildMs;
     for (;;) {
       try {
         await this.subscriber.ssubscribe(channel);
@@ -477,21 +482,25 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
   private async healthCheck(): Promise<void> {
     if (this.closed) return;
     this.watchClusterSubscriber();
-    for (const role of ['subscriber', 'publisher'] as const) {
-      const connection = role === 'subscriber' ? this.subscriber : this.publisher;
-      if (this.closed || connection.status !== 'ready') continue;
-      try {
-        await connection.ping();
-      } catch (err) {
-        // A half-open TCP connection never closes by itself; force a rebuild.
-        if (this.closed || connection.status !== 'ready') continue;
-        if (role === 'subscriber' && connection === this.subscriber) {
-          this.restartSubscriber(`Redis ping failed (${errorText(err)})`);
-        } else if (role === 'publisher') {
-          this.logger.warn(`Redis ping failed (${errorText(err)}); reconnecting`);
-          connection.disconnect(true);
-        }
-      }
+    // A half-open TCP connection never closes by itself; force a rebuild.
+    const subscriber = this.subscriber;
+    const subscriberError = await this.pingError(subscriber);
+    if (subscriberError && subscriber === this.subscriber) this.restartSubscriber(`Redis ping failed (${subscriberError})`);
+    const publisherError = await this.pingError(this.publisher);
+    if (publisherError) {
+      this.logger.warn(`Redis ping failed (${publisherError}); reconnecting`);
+      this.publisher.disconnect(true);
+    }
+  }
+
+  /** Why a ready connection did not answer a ping; undefined when it did, or is no longer ready. */
+  private async pingError(connection: BusConnection): Promise<string | undefined> {
+    if (this.closed || connection.status !== 'ready') return undefined;
+    try {
+      await connection.ping();
+      return undefined;
+    } catch (err) {
+      return this.closed || connection.status !== 'ready' ? undefined : errorText(err);
     }
   }
 
@@ -508,7 +517,7 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
     }
     const now = Date.now();
     this.stalledSince ||= now;
-    if (now - this.stalledSince < Math.max(4 * this.options.commandTimeoutMs, 2000)) return;
+    if (now - this.stalledSince < this.shardRebuildMs) return;
     this.stalledSince = 0;
     void this.onSubscriberReady();
   }
