@@ -42,9 +42,9 @@ describeRedis('BusModule with REDIS_URL', () => {
     await waitFor('the bus to go live', () => bus.isLive());
     expect((bus as RedisMessageBus).channelFor(7)).toBe(`${testRedisPrefix()}module:user:{7}`);
     const got: number[] = [];
-    bus.onMessage((_userId, m) => got.push(m.id));
+    bus.onEvent((_userId, m) => m.type === 'message' && got.push(m.id));
     await bus.subscribe(7);
-    await bus.publish([7], { id: 1, senderId: 8, to: 7, senderName: 'x', text: 't', time: '2024-01-01 00:00:00' });
+    await bus.publish([7], { type: 'message', id: 1, senderId: 8, to: 7, senderName: 'x', text: 't', time: '2024-01-01 00:00:00' });
     expect(got).toEqual([1]);
     await app.close();
     expect(bus.isLive()).toBe(false);

@@ -15,6 +15,7 @@ interface Replica {
 }
 
 const message = (id: number, to: number): BusMessage => ({
+  type: 'message',
   id,
   senderId: 999,
   to,
@@ -39,7 +40,7 @@ describeWithRedisServer('RedisMessageBus on a Redis Cluster', () => {
       healthCheckIntervalMs: 500,
     });
     const r: Replica = { bus, received: [], resyncs: 0 };
-    bus.onMessage((userId, m) => r.received.push({ userId, id: m.id }));
+    bus.onEvent((userId, m) => m.type === 'message' && r.received.push({ userId, id: m.id }));
     bus.onResync(() => (r.resyncs += 1));
     replicas.push(r);
     return r;

@@ -13,6 +13,7 @@ interface Replica {
 }
 
 const message = (id: number, to: number, senderId = 1): BusMessage => ({
+  type: 'message',
   id,
   senderId,
   to,
@@ -30,7 +31,7 @@ function replica(name: string, options: Partial<RedisMessageBusOptions> & { url:
     ...options,
   });
   const r: Replica = { bus, received: [], resyncs: 0 };
-  bus.onMessage((userId, msg) => r.received.push({ userId, message: msg }));
+  bus.onEvent((userId, msg) => msg.type === 'message' && r.received.push({ userId, message: msg }));
   bus.onResync(() => (r.resyncs += 1));
   return r;
 }

@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { BusMessage, BusMessageHandler, MessageBus } from './message-bus';
+import { BusEvent, BusEventHandler, MessageBus } from './message-bus';
 
 // Single-process deployments (the embedded default): delivery is a function call, nothing is
 // ever lost in transit, so onResync never fires.
 @Injectable()
 export class InProcessMessageBus implements MessageBus {
   private readonly subscribed = new Set<number>();
-  private handler: BusMessageHandler = () => undefined;
+  private handler: BusEventHandler = () => undefined;
 
-  publish(userIds: readonly number[], message: BusMessage): Promise<void> {
+  publish(userIds: readonly number[], event: BusEvent): Promise<void> {
     for (const userId of new Set(userIds)) {
-      if (this.subscribed.has(userId)) this.handler(userId, message);
+      if (this.subscribed.has(userId)) this.handler(userId, event);
     }
     return Promise.resolve();
   }
@@ -25,7 +25,7 @@ export class InProcessMessageBus implements MessageBus {
     return Promise.resolve();
   }
 
-  onMessage(handler: BusMessageHandler): void {
+  onEvent(handler: BusEventHandler): void {
     this.handler = handler;
   }
 

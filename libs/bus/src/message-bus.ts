@@ -1,11 +1,14 @@
-// The bus carries stored messages between gateway replicas. The database stays the source of
-// truth: a bus may drop what is published while it is cut off, and says so through onResync so
-// the gateway can re-read what its sockets missed.
+// The bus carries events between gateway replicas: stored messages, and the receipts and typing
+// notices of protocol v2. The database stays the source of truth: a bus may drop what is
+// published while it is cut off, and says so through onResync so the gateway can re-read what
+// its sockets missed. Receipts and typing notices are not re-read: a lost one is superseded by
+// the next (positions only move forward) or expires (typing).
 
 export const MESSAGE_BUS = Symbol('MESSAGE_BUS');
 
 /** A stored message as it travels to the replicas holding its recipient's or sender's sockets. */
 export interface BusMessage {
+  type: 'message';
   id: number;
   senderId: number;
   to: number;
@@ -18,22 +21,51 @@ export interface BusMessage {
   originSocket?: string;
   /** Position in its conversation (1-based): lets a receiver put a conversation back in order. */
   seq?: number;
+  /** The sender's idempotency key, for the sender's other devices to match their local echo. */
+  clientMsgId?: string;
   /** Epoch ms when the gateway received the frame (delivery latency metric). */
   acceptedAt?: number;
 }
 
-/** Called for each message routed to a user this process subscribed to. */
-export type BusMessageHandler = (userId: number, message: BusMessage) => void;
+/** `by` has read the conversation with `friendId` up to position `seq`. */
+export interface BusRead {
+  type: 'read';
+  by: number;
+  friendId: number;
+  seq: number;
+  time: string;
+  originSocket?: string;
+}
+
+/** The devices of `by` have received the conversation with `friendId` up to position `seq`. */
+export interface BusDelivered {
+  type: 'delivered';
+  by: number;
+  friendId: number;
+  seq: number;
+}
+
+/** `by` is typing to `friendId`. Never stored. */
+export interface BusTyping {
+  type: 'typing';
+  by: number;
+  friendId: number;
+}
+
+export type BusEvent = BusMessage | BusRead | BusDelivered | BusTyping;
+
+/** Called for each event routed to a user this process subscribed to. */
+export type BusEventHandler = (userId: number, event: BusEvent) => void;
 
 export interface MessageBus {
-  /** Route `message` to every replica holding a socket of any of `userIds`. */
-  publish(userIds: readonly number[], message: BusMessage): Promise<void>;
-  /** Start receiving messages for `userId`; resolves once the subscription is live. */
+  /** Route `event` to every replica holding a socket of any of `userIds`. */
+  publish(userIds: readonly number[], event: BusEvent): Promise<void>;
+  /** Start receiving events for `userId`; resolves once the subscription is live. */
   subscribe(userId: number): Promise<void>;
-  /** Stop receiving messages for `userId`. */
+  /** Stop receiving events for `userId`. */
   unsubscribe(userId: number): Promise<void>;
-  /** The process-wide handler for incoming messages (one per process). */
-  onMessage(handler: BusMessageHandler): void;
+  /** The process-wide handler for incoming events (one per process). */
+  onEvent(handler: BusEventHandler): void;
   /**
    * Called after the bus lost its subscriptions and got them back: anything published meanwhile
    * may be lost, so holders of sockets re-read from the database.

@@ -89,6 +89,7 @@ class FakeConnection extends EventEmitter {
 }
 
 const message = (id: number, overrides: Partial<BusMessage> = {}): BusMessage => ({
+  type: 'message',
   id,
   senderId: 1,
   to: 2,
@@ -118,7 +119,7 @@ function makeBus(overrides: Partial<RedisMessageBusOptions> = {}) {
     ...overrides,
   });
   const received: Array<[number, BusMessage]> = [];
-  bus.onMessage((userId, msg) => received.push([userId, msg]));
+  bus.onEvent((userId, msg) => msg.type === 'message' && received.push([userId, msg]));
   let resyncs = 0;
   bus.onResync(() => (resyncs += 1));
   return { bus, pub: connections.publisher, sub: connections.subscriber, subscribers, received, resyncs: () => resyncs };
@@ -312,7 +313,7 @@ describe('RedisMessageBus', () => {
   it('isolates a throwing handler so other users still get their messages', async () => {
     const { bus, sub } = await liveBus();
     const got: number[] = [];
-    bus.onMessage((userId) => {
+    bus.onEvent((userId) => {
       if (userId === 1) throw new Error('socket gone');
       got.push(userId);
     });

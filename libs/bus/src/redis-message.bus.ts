@@ -1,6 +1,6 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis, { Cluster, ClusterOptions, RedisOptions } from 'ioredis';
-import { BusMessage, BusMessageHandler, MessageBus } from './message-bus';
+import { BusEvent, BusEventHandler, BusMessage, MessageBus } from './message-bus';
 
 export type ShardedPubSubMode = 'auto' | 'on' | 'off';
 
@@ -36,12 +36,17 @@ export class BusUnavailableError extends Error {
   }
 }
 
-/** What travels on a user channel: a stored message, or a hint that peers must re-read. */
+/**
+ * What travels on a user channel: an event, or a hint that peers must re-read. Messages travel
+ * in `msg`, as replicas of the previous release read them (a rolling upgrade keeps delivering);
+ * the other events in `ev`, which those replicas ignore.
+ */
 interface Envelope {
   v: 1;
   /** instanceId of the publisher. */
   from: string;
-  msg?: BusMessage;
+  msg?: Omit<BusMessage, 'type'> & { type?: 'message' };
+  ev?: BusEvent;
   resync?: true;
 }
 
@@ -74,7 +79,7 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
   private readonly held = new Set<number>();
   private readonly missed = new Set<number>();
   private readonly resyncHandlers: Array<() => void> = [];
-  private handler: BusMessageHandler = () => undefined;
+  private handler: BusEventHandler = () => undefined;
   private mode: PubSubMode | undefined;
   private subscriberLive = false;
   // Why the next successful (re)subscription must ask holders to re-read: subscriptions were
@@ -219,14 +224,15 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
     return this.reconnectCount;
   }
 
-  async publish(userIds: readonly number[], message: BusMessage): Promise<void> {
+  async publish(userIds: readonly number[], event: BusEvent): Promise<void> {
     const users = [...new Set(userIds)];
     // Local sockets first, exactly like the in-process bus: this works with Redis away.
     for (const userId of users) {
-      if (this.held.has(userId)) this.deliver(userId, message);
+      if (this.held.has(userId)) this.deliver(userId, event);
     }
     if (this.closed) return;
-    const payload = JSON.stringify({ v: 1, from: this.options.instanceId, msg: message } satisfies Envelope);
+    const envelope: Envelope = event.type === 'message' ? { v: 1, from: this.options.instanceId, msg: event } : { v: 1, from: this.options.instanceId, ev: event };
+    const payload = JSON.stringify(envelope);
     const failures: number[] = [];
     let firstError: unknown;
     // One connection writes the commands in call order, so each user's channel sees them in order.
@@ -281,7 +287,7 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
     }
   }
 
-  onMessage(handler: BusMessageHandler): void {
+  onEvent(handler: BusEventHandler): void {
     this.handler = handler;
   }
 
@@ -433,7 +439,8 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
     // Our own publish (or hint) was already delivered locally.
     if (envelope.from === this.options.instanceId) return;
     if (envelope.resync) this.fireResync();
-    else if (envelope.msg) this.deliver(userId, envelope.msg);
+    else if (envelope.msg) this.deliver(userId, { ...envelope.msg, type: 'message' });
+    else if (envelope.ev) this.deliver(userId, envelope.ev);
   }
 
   private userOf(channel: string): number | undefined {
@@ -443,12 +450,12 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
     return Number.isSafeInteger(userId) ? userId : undefined;
   }
 
-  private deliver(userId: number, message: BusMessage): void {
+  private deliver(userId: number, event: BusEvent): void {
     try {
-      this.handler(userId, message);
+      this.handler(userId, event);
     } catch (err) {
       // One failing socket must not stop delivery to the others.
-      this.logger.error(`bus handler failed for a message: ${errorText(err)}`);
+      this.logger.error(`bus handler failed for an event: ${errorText(err)}`);
     }
   }
 

@@ -61,7 +61,7 @@ export class ChatService {
         '消息未能保存，请稍后重试 (the message could not be stored; try again)',
       );
     }
-    if (!result.duplicate) this.publish({ ...result.message, senderName: send.senderName, originSocket, acceptedAt: send.acceptedAt });
+    if (!result.duplicate) this.publish({ ...result.message, type: 'message', senderName: send.senderName, originSocket, acceptedAt: send.acceptedAt });
     return result;
   }
 

@@ -40,6 +40,7 @@ class FakeMessages {
 }
 
 const message = (seq: number, from = 1, to = 2): BusMessage => ({
+  type: 'message',
   id: 100 + seq,
   seq,
   senderId: from,

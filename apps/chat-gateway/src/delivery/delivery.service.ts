@@ -69,7 +69,7 @@ export class DeliveryService implements OnModuleInit {
 
   onModuleInit(): void {
     this.metrics.countSocketsWith(() => this.socketCount);
-    this.bus.onMessage((userId, message) => this.route(userId, message));
+    this.bus.onEvent((userId, event) => event.type === 'message' && this.route(userId, event));
     this.bus.onResync(() => {
       this.metrics.busResyncs.inc();
       this.resyncAll().catch((e: unknown) => this.logger.error(`re-reading after a bus outage failed: ${String(e)}`));
@@ -145,7 +145,7 @@ export class DeliveryService implements OnModuleInit {
       // Unordered: the backlog comes in id order and may skip positions another device got.
       for (const m of backlog) {
         const sender = await this.directory.find(m.senderId);
-        this.deliver(conn, { ...m, senderName: sender?.name ?? '' }, false);
+        this.deliver(conn, { ...m, type: 'message', senderName: sender?.name ?? '' }, false);
       }
       if (backlog.length < READ_BATCH || !socket.isOpen) break;
       after = backlog[backlog.length - 1].id;
@@ -270,7 +270,7 @@ export class DeliveryService implements OnModuleInit {
       order.next = m.seq + 1;
       if (held === null) continue; // this socket's own message
       const sender = held ? null : await this.directory.find(m.senderId);
-      this.write(conn, held ?? { ...m, senderName: sender?.name ?? '' });
+      this.write(conn, held ?? { ...m, type: 'message', senderName: sender?.name ?? '' });
     }
     this.flushHeld(conn, order);
   }
@@ -343,7 +343,7 @@ export class DeliveryService implements OnModuleInit {
       const rows = await this.messages.findInvolvingAfter(userId, after, READ_BATCH);
       for (const m of rows) {
         const sender = await this.directory.find(m.senderId);
-        for (const conn of live) if (m.id > from.get(conn)!) this.deliver(conn, { ...m, senderName: sender?.name ?? '' });
+        for (const conn of live) if (m.id > from.get(conn)!) this.deliver(conn, { ...m, type: 'message', senderName: sender?.name ?? '' });
       }
       if (rows.length < READ_BATCH) break;
       after = rows[rows.length - 1].id;
