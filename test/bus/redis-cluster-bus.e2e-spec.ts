@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BusMessage, RedisMessageBus } from '@app/bus';
 import { BusConfig, ChatConfig } from '@app/config';
-import { RateLimiter } from '../../apps/chat-gateway/src/chat/rate-limiter.service';
+import { RateLimiter } from '../../apps/chat-gateway/src/messages/rate-limiter.service';
 import { awayFromRateWindowEdge } from '../support/rate-window';
 import { describeWithRedisServer, RedisClusterNode, RedisTestCluster, waitFor } from './redis-test-server';
 

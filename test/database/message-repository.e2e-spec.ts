@@ -1,25 +1,37 @@
 import { DataSource } from 'typeorm';
 import { ChatClock } from '@app/common';
-import { dataSourceOptions, MessageRepository, NewMessage, UserRepository } from '@app/database';
+import { CoreConfig } from '@app/config';
+import { dataSourceOptions, MessageStore, NewMessage, StepwiseBatchWriter, StoreExpiredError, UserRepository } from '@app/database';
 import { describeMariaDb, testMariaDbUrl } from '../support/infra';
 import { freshPhone, tempSqlite } from '../support/test-app';
 
 const clock = new ChatClock('Asia/Shanghai');
 
-function repositorySuite(engine: string, url: () => string, options: { returning?: boolean } = {}) {
-  describe(`MessageRepository.storeBatch on ${engine}`, () => {
+function repositorySuite(engine: string, url: () => string, options: { stepwise?: { returning: boolean } } = {}) {
+  describe(`MessageStore.storeBatch on ${engine}`, () => {
     let ds: DataSource;
-    let repo: MessageRepository;
+    let repo: MessageStore;
     let users: UserRepository;
     beforeAll(async () => {
       ds = new DataSource(dataSourceOptions(url(), true));
       await ds.initialize();
-      repo = new MessageRepository(ds);
-      // MySQL has no INSERT ... RETURNING: its path (ids read back by position) runs here too.
-      if (options.returning === false) (repo as unknown as { returning: Promise<boolean> }).returning = Promise.resolve(false);
+      repo = new MessageStore(ds, Object.assign(new CoreConfig(), { databaseUrl: url() }));
+      // MySQL (no INSERT ... RETURNING: ids read back by position) and MariaDB before 10.5 write
+      // step by step; those paths run here too.
+      if (options.stepwise) repo.useWriter(new StepwiseBatchWriter(ds, options.stepwise));
       users = new UserRepository(ds);
     });
-    afterAll(() => ds?.destroy());
+    afterAll(async () => {
+      await repo?.onApplicationShutdown();
+      await ds?.destroy();
+    });
+    const memberRow = async (userId: number, friendId: number) => {
+      const [row] = await ds.query(
+        'SELECT last_seq, last_message_id, received_count, received_seq, delivered_seq, read_seq, read_count FROM conversation_member WHERE user_id = ? AND friend_id = ?',
+        [userId, friendId],
+      );
+      return row ? Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) : undefined;
+    };
 
     const newUser = () => users.create({ phone: freshPhone(), time: clock.wallClock() });
     const msg = (from: number, to: number, text: string, clientMsgId?: string): NewMessage => ({
@@ -34,7 +46,7 @@ function repositorySuite(engine: string, url: () => string, options: { returning
       const [a, b, c] = await Promise.all([newUser(), newUser(), newUser()]);
       const batch = [msg(a.id, b.id, 'ab1'), msg(b.id, a.id, 'ba1'), msg(a.id, c.id, 'ac1'), msg(a.id, b.id, 'ab2', 'k1')];
       const results = await repo.storeBatch(batch);
-      expect(results.map((r) => [r.message.text, r.message.seq, r.duplicate])).toEqual([
+      expect(results.map((r) => [r.message.text, r.message.seq, r.status === 'duplicate'])).toEqual([
         ['ab1', 1, false],
         ['ba1', 2, false],
         ['ac1', 1, false],
@@ -50,14 +62,42 @@ function repositorySuite(engine: string, url: () => string, options: { returning
         return Number(row?.message_count);
       };
       expect([await countOf(a.id, b.id), await countOf(a.id, c.id)]).toEqual([3, 1]);
+      // Each member's row moved in the same transaction: last message, what they received.
+      const last = results[3].message.id;
+      expect(await memberRow(b.id, a.id)).toEqual({ last_seq: 3, last_message_id: last, received_count: 2, received_seq: 3, delivered_seq: 0, read_seq: 0, read_count: 0 });
+      expect(await memberRow(a.id, b.id)).toEqual({ last_seq: 3, last_message_id: last, received_count: 1, received_seq: 2, delivered_seq: 0, read_seq: 0, read_count: 0 });
+      expect(await memberRow(c.id, a.id)).toMatchObject({ last_seq: 1, last_message_id: results[2].message.id, received_count: 1, received_seq: 1 });
+      expect(await memberRow(a.id, c.id)).toMatchObject({ last_seq: 1, received_count: 0, received_seq: 0 });
+    });
+
+    it('writes nothing when the database starts on the batch after its deadline, leaving positions gapless', async () => {
+      const [a, b] = await Promise.all([newUser(), newUser()]);
+      await repo.storeBatch([msg(a.id, b.id, 'before')]);
+      await expect(repo.storeBatch([msg(a.id, b.id, 'too late'), msg(b.id, a.id, 'too late 2')], Date.now() - 1)).rejects.toBeInstanceOf(StoreExpiredError);
+      const [after] = await repo.storeBatch([msg(a.id, b.id, 'after')]);
+      expect(after.message.seq).toBe(2);
+      const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM `message` WHERE text LIKE ?', ['too late%']);
+      expect(Number(n)).toBe(0);
+      expect(await memberRow(b.id, a.id)).toMatchObject({ last_seq: 2, received_count: 2 });
+    });
+
+    it('answers a clientMsgId another writer stored first with that row, storing nothing twice', async () => {
+      const [a, b] = await Promise.all([newUser(), newUser()]);
+      const [x, y] = await Promise.all([repo.storeBatch([msg(a.id, b.id, 'raced', 'race-1')]), repo.storeBatch([msg(a.id, b.id, 'raced', 'race-1'), msg(a.id, b.id, 'other')])]);
+      expect(x[0].message.id).toBe(y[0].message.id);
+      expect(new Set([x[0].status, y[0].status])).toEqual(new Set(['stored', 'duplicate']));
+      expect(y[1].status).toBe('stored');
+      const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM `message` WHERE sender = ? AND client_msg_id = ?', [a.id, 'race-1']);
+      expect(Number(n)).toBe(1);
+      expect(await memberRow(b.id, a.id)).toMatchObject({ last_seq: 2, received_count: 2 });
     });
 
     it('stores a repeated clientMsgId once, inside a batch and across batches', async () => {
       const [a, b] = await Promise.all([newUser(), newUser()]);
       const [first, again] = await repo.storeBatch([msg(a.id, b.id, 'x', 'dup'), msg(a.id, b.id, 'x', 'dup')]);
-      expect(again).toEqual({ message: first.message, duplicate: true });
+      expect(again).toEqual({ message: first.message, status: 'duplicate' });
       const [later] = await repo.storeBatch([msg(a.id, b.id, 'x', 'dup')]);
-      expect(later.duplicate).toBe(true);
+      expect(later.status).toBe('duplicate');
       expect(later.message.id).toBe(first.message.id);
       const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM `message` WHERE sender = ?', [a.id]);
       expect(Number(n)).toBe(1);
@@ -69,6 +109,8 @@ function repositorySuite(engine: string, url: () => string, options: { returning
       const results = (await Promise.all(batches.map((batch) => repo.storeBatch(batch)))).flat();
       const seqs = results.map((r) => r.message.seq!).sort((x, y) => x - y);
       expect(seqs).toEqual([...Array(30).keys()].map((i) => i + 1));
+      expect(await memberRow(a.id, b.id)).toMatchObject({ last_seq: 30, received_count: 15 });
+      expect(await memberRow(b.id, a.id)).toMatchObject({ last_seq: 30, received_count: 15 });
       // Inside each batch, positions follow the batch's order.
       for (let k = 0; k < 6; k++) {
         const mine = results.slice(k * 5, k * 5 + 5).map((r) => r.message.seq!);
@@ -83,6 +125,7 @@ const sqlite = tempSqlite();
 repositorySuite('SQLite', () => sqlite.url);
 afterAll(() => sqlite.remove());
 describeMariaDb('MariaDB', () => {
-  repositorySuite('MariaDB (INSERT ... RETURNING)', () => testMariaDbUrl()!);
-  repositorySuite('MariaDB (ids by position, as on MySQL)', () => testMariaDbUrl()!, { returning: false });
+  repositorySuite('MariaDB (one round trip per batch)', () => testMariaDbUrl()!);
+  repositorySuite('MariaDB (step by step with RETURNING, as before 10.5)', () => testMariaDbUrl()!, { stepwise: { returning: true } });
+  repositorySuite('MariaDB (step by step, ids by position, as on MySQL)', () => testMariaDbUrl()!, { stepwise: { returning: false } });
 });

@@ -3,32 +3,63 @@ import { AuthModule } from '@app/auth';
 import { BusModule } from '@app/bus';
 import { CommonModule } from '@app/common';
 import { AppConfigModule, ChatConfig } from '@app/config';
-import { DatabaseModule } from '@app/database';
+import { ConversationsModule } from '@app/conversations';
+import { DatabaseModule, MessageStore } from '@app/database';
 import { OpsModule } from '@app/ops';
-import { ChatWsAdapter } from './chat/chat-ws.adapter';
 import { ChatGateway } from './chat/chat.gateway';
-import { ChatService } from './chat/chat.service';
-import { UpgradeAuthorizer } from './chat/upgrade-authorizer.service';
-import { RateLimiter } from './chat/rate-limiter.service';
-import { UserDirectory } from './chat/user-directory.service';
-import { DeliveredMarker } from './delivery/delivered-marker.service';
+import { ChatWsAdapter } from './connection/chat-ws.adapter';
+import { ConnectionManager } from './connection/connection-manager.service';
+import { PingLoop } from './connection/ping-loop.service';
+import { UpgradeAuthorizer } from './connection/upgrade-authorizer.service';
+import { Confirmations } from './delivery/confirmations.service';
+import { DeliveredPositions } from './delivery/delivered-positions.service';
 import { DeliveryService } from './delivery/delivery.service';
+import { SocketRegistry } from './delivery/socket-registry';
+import { UserSubscriptions } from './delivery/user-subscriptions';
+import { FrameDispatcher } from './handlers/frame-dispatcher';
+import { ReadHandler } from './handlers/read.handler';
+import { SendMessageHandler } from './handlers/send-message.handler';
+import { TypingHandler } from './handlers/typing.handler';
+import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
+import { ShutdownState } from './lifecycle/shutdown-state';
 import { MessageWriter } from './messages/message-writer.service';
+import { RateLimiter } from './messages/rate-limiter.service';
+import { SendService } from './messages/send.service';
 import { ChatMetrics } from './ops/chat-metrics.service';
+import { ChatReadiness } from './ops/chat-readiness';
+import { UserDirectory } from './users/user-directory.service';
 
-/** Friend chat over WebSocket at /chat/{id}. */
+/**
+ * Friend chat over WebSocket at /chat/{id}. The folders are its parts: connection (upgrade,
+ * sockets, ingress, pings), frames (the wire codec), handlers (one per frame type), messages
+ * (accepting and storing sends), delivery (putting stored messages on sockets, in order, within
+ * each socket's budget, and confirming what they received), lifecycle (shutdown), ops.
+ */
 @Module({
-  imports: [AppConfigModule, CommonModule, OpsModule, DatabaseModule, AuthModule, BusModule],
+  imports: [AppConfigModule, CommonModule, OpsModule, DatabaseModule, AuthModule, BusModule, ConversationsModule],
   providers: [
     ChatGateway,
-    ChatService,
+    ConnectionManager,
     UpgradeAuthorizer,
-    UserDirectory,
-    RateLimiter,
-    DeliveryService,
-    DeliveredMarker,
+    PingLoop,
+    FrameDispatcher,
+    SendMessageHandler,
+    ReadHandler,
+    TypingHandler,
+    SendService,
     MessageWriter,
+    MessageStore,
+    RateLimiter,
+    UserDirectory,
+    DeliveryService,
+    SocketRegistry,
+    UserSubscriptions,
+    Confirmations,
+    DeliveredPositions,
+    ShutdownState,
+    GracefulShutdown,
     ChatMetrics,
+    ChatReadiness,
   ],
 })
 export class ChatGatewayModule {}

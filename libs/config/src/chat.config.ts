@@ -42,18 +42,89 @@ export class ChatConfig {
   @Min(1, { message: 'CHAT_STORE_BATCH_MAX must be at least 1' })
   storeBatchMax: number = 500;
 
-  /** Batches written at once, each for its own share of the conversations (MySQL only). */
+  /** Batches written at once, each for its own share of the conversations (MySQL/MariaDB; SQLite: 1). */
   @Env('CHAT_STORE_SHARDS') @ToInt()
-  @IsInt({ message: 'CHAT_STORE_SHARDS must be a whole number, e.g. 3' })
+  @IsInt({ message: 'CHAT_STORE_SHARDS must be a whole number, e.g. 8' })
   @Min(1, { message: 'CHAT_STORE_SHARDS must be at least 1' })
   @Max(16, { message: 'CHAT_STORE_SHARDS must be at most 16 (each holds a database connection while it writes)' })
-  storeShards: number = 3;
+  storeShards: number = 8;
+
+  /**
+   * Longest a send waits to be stored: then it is answered STORE_UNAVAILABLE, and a batch that
+   * reaches the database later than that stores nothing (see docs/protocol.md).
+   */
+  @Env('CHAT_STORE_TIMEOUT_MS') @ToInt()
+  @IsInt({ message: 'CHAT_STORE_TIMEOUT_MS must be a whole number of milliseconds, e.g. 3000' })
+  @Min(200, { message: 'CHAT_STORE_TIMEOUT_MS must be at least 200' })
+  @Max(60_000, { message: 'CHAT_STORE_TIMEOUT_MS must be at most 60000' })
+  storeTimeoutMs: number = 3000;
+
+  /** Longest the gateway waits for a database read (upgrade checks, a socket's backlog, gap reads). */
+  @Env('CHAT_READ_TIMEOUT_MS') @ToInt()
+  @IsInt({ message: 'CHAT_READ_TIMEOUT_MS must be a whole number of milliseconds, e.g. 3000' })
+  @Min(100, { message: 'CHAT_READ_TIMEOUT_MS must be at least 100' })
+  readTimeoutMs: number = 3000;
+
+  /** Written messages are confirmed (a ping the client answers) this long after the first unconfirmed one. */
+  @Env('CHAT_CONFIRM_DELAY_MS') @ToInt()
+  @IsInt({ message: 'CHAT_CONFIRM_DELAY_MS must be a whole number of milliseconds, e.g. 500' })
+  @Min(10, { message: 'CHAT_CONFIRM_DELAY_MS must be at least 10' })
+  @Max(10_000, { message: 'CHAT_CONFIRM_DELAY_MS must be at most 10000' })
+  confirmDelayMs: number = 500;
+
+  /** Bytes written to a socket and not yet taken by the network, above which it stops getting frames. */
+  @Env('CHAT_SEND_BUFFER_BYTES') @ToInt()
+  @IsInt({ message: 'CHAT_SEND_BUFFER_BYTES must be a whole number of bytes, e.g. 262144' })
+  @Min(16_384, { message: 'CHAT_SEND_BUFFER_BYTES must be at least 16384' })
+  sendBufferBytes: number = 256 * 1024;
+
+  /** A socket over its send buffer for this long is closed with 1008 (what it did not confirm stays pending). */
+  @Env('CHAT_SLOW_READER_MS') @ToInt()
+  @IsInt({ message: 'CHAT_SLOW_READER_MS must be a whole number of milliseconds, e.g. 15000' })
+  @Min(100, { message: 'CHAT_SLOW_READER_MS must be at least 100' })
+  slowReaderMs: number = 15_000;
+
+  /** Frames of one socket waiting to be handled, above which the socket is no longer read. */
+  @Env('CHAT_INBOUND_MAX_FRAMES') @ToInt()
+  @IsInt({ message: 'CHAT_INBOUND_MAX_FRAMES must be a whole number, e.g. 32' })
+  @Min(1, { message: 'CHAT_INBOUND_MAX_FRAMES must be at least 1' })
+  inboundMaxFrames: number = 32;
+
+  /** Bytes of one socket's frames waiting to be handled, above which the socket is no longer read. */
+  @Env('CHAT_INBOUND_MAX_BYTES') @ToInt()
+  @IsInt({ message: 'CHAT_INBOUND_MAX_BYTES must be a whole number of bytes, e.g. 65536' })
+  @Min(1024, { message: 'CHAT_INBOUND_MAX_BYTES must be at least 1024' })
+  inboundMaxBytes: number = 64 * 1024;
+
+  /** Bytes of frames waiting to be handled on the whole replica, above which no socket is read. */
+  @Env('CHAT_INBOUND_TOTAL_BYTES') @ToInt()
+  @IsInt({ message: 'CHAT_INBOUND_TOTAL_BYTES must be a whole number of bytes, e.g. 67108864' })
+  @Min(65_536, { message: 'CHAT_INBOUND_TOTAL_BYTES must be at least 65536' })
+  inboundTotalBytes: number = 64 * 1024 * 1024;
+
+  /** Times in 10 s a socket may fill its inbound bound before it is closed with 1008 (0: never). */
+  @Env('CHAT_INBOUND_OVERRUNS') @ToInt()
+  @IsInt({ message: 'CHAT_INBOUND_OVERRUNS must be a whole number, e.g. 20 (0 = never close)' })
+  @Min(0, { message: 'CHAT_INBOUND_OVERRUNS must be 0 or more' })
+  inboundOverruns: number = 20;
+
+  /** A socket's sends waiting to be stored, above which its next frames wait (and then it is no longer read). */
+  @Env('CHAT_SENDS_IN_FLIGHT') @ToInt()
+  @IsInt({ message: 'CHAT_SENDS_IN_FLIGHT must be a whole number, e.g. 64' })
+  @Min(1, { message: 'CHAT_SENDS_IN_FLIGHT must be at least 1' })
+  sendsInFlight: number = 64;
 
   /** Messages one user may send per window, counted across replicas (in Redis when configured); 0 = no limit. */
   @Env('CHAT_RATE_LIMIT_COUNT') @ToInt()
   @IsInt({ message: 'CHAT_RATE_LIMIT_COUNT must be a whole number of messages (0 = no limit), e.g. 30' })
   @Min(0, { message: 'CHAT_RATE_LIMIT_COUNT must be 0 (no limit) or more' })
   rateLimitCount: number = 30;
+
+  /** Refusals for the rate limit in one window after which the socket is closed with 1008 (0: never). */
+  @Env('CHAT_RATE_LIMIT_CLOSE_AFTER') @ToInt()
+  @IsInt({ message: 'CHAT_RATE_LIMIT_CLOSE_AFTER must be a whole number of refusals (0 = never close), e.g. 50' })
+  @Min(0, { message: 'CHAT_RATE_LIMIT_CLOSE_AFTER must be 0 or more' })
+  rateLimitCloseAfter: number = 50;
 
   @Env('CHAT_RATE_LIMIT_WINDOW_SEC') @ToInt()
   @IsInt({ message: 'CHAT_RATE_LIMIT_WINDOW_SEC must be a whole number of seconds, e.g. 10' })

@@ -49,6 +49,22 @@ export class CoreConfig implements ConfigCheck {
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'], { message: 'LOG_LEVEL must be one of error, warn, log, debug, verbose' })
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
+  /** Connections of the database pool (MySQL/MariaDB); the gateway's writers hold a pool of their own. */
+  @Env('DATABASE_POOL_SIZE') @ToInt()
+  @IsInt({ message: 'DATABASE_POOL_SIZE must be a whole number of connections, e.g. 16' })
+  @Min(2, { message: 'DATABASE_POOL_SIZE must be at least 2' })
+  @Max(200, { message: 'DATABASE_POOL_SIZE must be at most 200' })
+  databasePoolSize: number = 16;
+
+  /**
+   * Longest a database call may take: then the caller gets an error and a write's connection is
+   * dropped, so a stalled database (packets lost, no reset) never holds anyone for good.
+   */
+  @Env('DATABASE_STATEMENT_TIMEOUT_MS') @ToInt()
+  @IsInt({ message: 'DATABASE_STATEMENT_TIMEOUT_MS must be a whole number of milliseconds, e.g. 10000' })
+  @Min(100, { message: 'DATABASE_STATEMENT_TIMEOUT_MS must be at least 100' })
+  databaseStatementTimeoutMs: number = 10_000;
+
   /** Run pending migrations at boot; turn off where a one-shot migration job does it. */
   @Env('DATABASE_RUN_MIGRATIONS') @ToBool()
   @IsBoolean({ message: 'DATABASE_RUN_MIGRATIONS must be true or false' })

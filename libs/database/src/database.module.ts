@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { CoreConfig } from '@app/config';
 import { ReadinessRegistry } from '@app/ops';
 import { dataSourceOptions } from './data-source-options';
+import { ConversationRepository } from './conversation.repository';
 import { MessageRepository } from './message.repository';
 import { UserRepository } from './user.repository';
 
@@ -13,15 +14,16 @@ import { UserRepository } from './user.repository';
     TypeOrmModule.forRootAsync({
       inject: [CoreConfig],
       useFactory: (config: CoreConfig) => ({
-        ...dataSourceOptions(config.databaseUrl, config.runMigrations),
+        ...dataSourceOptions(config.databaseUrl, config.runMigrations, config.databasePoolSize),
         // Fail fast at boot instead of retrying for minutes; the orchestrator restarts us.
         retryAttempts: 2,
         retryDelay: 1000,
       }),
     }),
   ],
-  providers: [UserRepository, MessageRepository],
-  exports: [UserRepository, MessageRepository],
+  // MessageStore is provided by the apps that write messages (it holds a writer pool of its own).
+  providers: [UserRepository, MessageRepository, ConversationRepository],
+  exports: [UserRepository, MessageRepository, ConversationRepository],
 })
 export class DatabaseModule implements OnModuleInit {
   constructor(

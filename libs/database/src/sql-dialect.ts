@@ -1,21 +1,36 @@
 import type { DataSource } from 'typeorm';
 
+/** How an upsert combines the existing column with the inserted row's value. */
+export type UpsertMerge = 'add' | 'max' | 'set';
+
 /** The few words in which MySQL/MariaDB and SQLite differ, for the repositories' named queries. */
 export interface SqlDialect {
   readonly mysql: boolean;
-  /** Upsert tail that adds the inserted row's `column` to the existing one on a conflict on `key`. */
-  increment(key: string, column: string): string;
+  /** Upsert tail: on a conflict on `key`, each column merges the inserted value as told. */
+  upsert(key: string, merges: Record<string, UpsertMerge>): string;
+  /** The larger of two values (GREATEST on MySQL, the two-argument MAX on SQLite). */
+  greatest(a: string, b: string): string;
 }
 
 export function sqlDialect(dataSource: DataSource): SqlDialect {
   const mysql = dataSource.options.type === 'mysql' || dataSource.options.type === 'mariadb';
+  const merge = (column: string, how: UpsertMerge, inserted: string) =>
+    how === 'add' ? `${column} = ${column} + ${inserted}` : how === 'max' ? `${column} = ${mysql ? 'GREATEST' : 'MAX'}(${column}, ${inserted})` : `${column} = ${inserted}`;
   return mysql
     ? {
         mysql,
-        increment: (_key, column) => ` ON DUPLICATE KEY UPDATE ${column} = ${column} + VALUES(${column})`,
+        upsert: (_key, merges) =>
+          ` ON DUPLICATE KEY UPDATE ${Object.entries(merges)
+            .map(([c, how]) => merge(c, how, `VALUES(${c})`))
+            .join(', ')}`,
+        greatest: (a, b) => `GREATEST(${a}, ${b})`,
       }
     : {
         mysql,
-        increment: (key, column) => ` ON CONFLICT(${key}) DO UPDATE SET ${column} = ${column} + excluded.${column}`,
+        upsert: (key, merges) =>
+          ` ON CONFLICT(${key}) DO UPDATE SET ${Object.entries(merges)
+            .map(([c, how]) => merge(c, how, `excluded.${c}`))
+            .join(', ')}`,
+        greatest: (a, b) => `MAX(${a}, ${b})`,
       };
 }

@@ -16,6 +16,10 @@ export interface NewUser {
 /** The legacy default name of a user who never set one. */
 export const defaultUserName = (phone: string): string => `手机用户${phone}`;
 
+/** What a user is called on the wire: the name, else the legacy default from the phone, else ''. */
+export const displayName = (name: string | null | undefined, phone: string | null | undefined): string =>
+  name ?? (phone ? defaultUserName(phone) : '');
+
 @Injectable()
 export class UserRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -26,7 +30,7 @@ export class UserRepository {
       [id],
     );
     const row = rows[0];
-    return row ? { id: Number(row.id), name: row.name ?? (row.phone ? defaultUserName(row.phone) : '') } : null;
+    return row ? { id: Number(row.id), name: displayName(row.name, row.phone) } : null;
   }
 
   async findByPhone(phone: string): Promise<UserSummary | null> {

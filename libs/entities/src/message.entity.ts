@@ -5,13 +5,13 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
  * - conversation_id/seq: the message's 1-based position in its conversation, so a history page
  *   is a range seek and never an OFFSET scan;
  * - client_msg_id: idempotency key of modern clients, unique per sender;
- * - pending: 1 until the message has been written to one of its recipient's sockets (offline
- *   delivery survives restarts); rows written before the suite took over read as delivered.
+ * - pending: no longer used: what has reached a device is a position per conversation member
+ *   (conversation_member.delivered_seq). Kept because the schema before that used it, which a
+ *   down migration restores.
  */
 @Entity({ name: 'message' })
 @Index('uq_message_conversation_seq', ['conversationId', 'seq'], { unique: true })
 @Index('uq_message_sender_client', ['sender', 'clientMsgId'], { unique: true })
-@Index('idx_message_pending', ['to', 'pending', 'id'])
 export class MessageEntity {
   @PrimaryGeneratedColumn({ type: 'int' })
   id: number;

@@ -1,11 +1,21 @@
+import type { ProtocolVersion } from '../frames/frame-codec';
+
 /** What delivery needs of a client connection, whatever carries it. */
 export interface ChatSocket {
   /** `<instanceId>/<sequence>`: unique across replicas, so a sender's own socket can be skipped. */
   readonly id: string;
   readonly userId: number;
+  /** 2 when the client opted in to protocol v2 at the upgrade (typed server frames, seq). */
+  readonly version: ProtocolVersion;
   readonly isOpen: boolean;
-  /** Resolves once the frame is handed to the network; rejects if the socket is gone. */
-  send(frame: object): Promise<void>;
+  /** Resolves once the socket has closed, however it closed. */
+  readonly closed: Promise<void>;
+  /** Over its send budget: the network has not taken what was written (a reader that stopped reading). */
+  readonly overBudget: boolean;
+  /** Writes one encoded frame; false (and nothing written) if the socket is gone. */
+  send(data: string): boolean;
+  /** Called once each time the socket, having been over its budget, drains below half of it. */
+  onDrain(listener: () => void): void;
   /**
    * Resolves true once the client proves it has read everything sent so far (a protocol ping
    * answered: the pong comes back after the earlier frames), false if it does not in time.

@@ -1,75 +1,56 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { BusMessage, MESSAGE_BUS, MessageBus } from '@app/bus';
-import { MessageRepository, StoredMessage } from '@app/database';
-import { messageFrame } from '../chat/chat-frames';
-import { UserDirectory } from '../chat/user-directory.service';
+import { BusEvent, BusMessage, MESSAGE_BUS, MessageBus } from '@app/bus';
+import { withTimeout } from '@app/common';
+import { ChatConfig } from '@app/config';
+import { ConversationRepository, MemberPosition, MessageRepository, StoredMessage } from '@app/database';
+import { FrameMessage } from '../frames/frame-codec';
 import { ChatMetrics } from '../ops/chat-metrics.service';
-import { ChatSocket } from './chat-socket';
-import { DeliveredMarker } from './delivered-marker.service';
+import type { ChatSocket } from './chat-socket';
+import { Confirmations } from './confirmations.service';
+import { Arrival, OrderAction, ReadResult } from './conversation-order';
+import { DeliveredPositions } from './delivered-positions.service';
+import { encodeMessage, encodeTyped } from './frame-encoder';
+import { SocketRegistry } from './socket-registry';
+import { SocketSession } from './socket-session';
+import { UserSubscriptions } from './user-subscriptions';
 
-/** Ids remembered per socket, to skip what it already has when re-reading after a bus outage. */
-const RECENT_IDS = 64;
-const READ_BATCH = 500;
-/** How long a message that skipped a position waits for the missing one before it is read from the database. */
+/** How long a message that skipped a position waits for the missing one before it is read. */
 export const GAP_WAIT_MS = 100;
-/** Written messages are confirmed (ping/pong) in rounds: this long after the first unconfirmed write. */
-export const CONFIRM_DELAY_MS = 250;
-const CONFIRM_TIMEOUT_MS = 5000;
+/** Longest wait before a failed read is tried again. */
+const GAP_RETRY_MAX_MS = 5000;
+/** Messages per database read (backlog, gaps, catch-up): written as the socket drains. */
+export const READ_PAGE = 100;
+/** Events kept for a socket that is still attaching; beyond that it re-reads once attached. */
+const EARLY_MAX = 1000;
 
 /**
- * Order of one conversation on one socket. Every position of the conversation reaches the socket
- * exactly once: delivered, or sent by the socket itself. A message that arrives ahead of a
- * missing position waits in `held` (briefly: the missing one is usually in flight from another
- * replica, or is this socket's own unacknowledged send), then the gap is read from the database.
- */
-interface ConversationOrder {
-  next: number;
-  /** Waiting messages by position; null marks a position this socket sent itself. */
-  held: Map<number, BusMessage | null>;
-  timer?: NodeJS.Timeout;
-}
-
-interface Connection {
-  socket: ChatSocket;
-  /** False while the offline backlog is being pushed; live messages wait in `buffer`. */
-  live: boolean;
-  buffer: BusMessage[];
-  /** Last ids sent to or by this socket. */
-  recent: number[];
-  /** Newest message id when the socket connected: where a re-read starts if nothing came since. */
-  since: number;
-  resyncPending: boolean;
-  /** Per conversation partner, created with the first live message of that conversation. */
-  order?: Map<number, ConversationOrder>;
-  /** Ids written to the recipient's socket and not yet confirmed as read. */
-  unconfirmed: number[];
-  confirming: boolean;
-}
-
-/**
- * Puts stored messages on the sockets of this process: live ones from the bus, the offline
- * backlog at connect, and whatever a bus outage may have dropped. Knows sockets only through
- * ChatSocket.
+ * Puts stored messages (and the receipts and typing notices of protocol v2) on the sockets of
+ * this replica: live ones from the bus, the offline backlog at connect, whatever a bus outage or a
+ * slow reader made a socket miss. Per conversation and socket, ConversationOrder decides; this
+ * service carries out what it answers: writes, gap timers, database reads.
  */
 @Injectable()
 export class DeliveryService implements OnModuleInit {
   private readonly logger = new Logger(DeliveryService.name);
-  private readonly byUser = new Map<number, Set<Connection>>();
-  private readonly bySocket = new WeakMap<ChatSocket, Connection>();
-  private readonly subscriptions = new Map<number, Promise<void>>();
   private delivering = true;
+  private readonly failures = new WeakMap<SocketSession, Map<number, number>>();
+  private readonly slowTimers = new WeakMap<SocketSession, NodeJS.Timeout>();
 
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    private readonly registry: SocketRegistry,
+    private readonly subscriptions: UserSubscriptions,
+    private readonly conversations: ConversationRepository,
     private readonly messages: MessageRepository,
-    private readonly directory: UserDirectory,
-    private readonly marker: DeliveredMarker,
+    private readonly confirmations: Confirmations,
+    private readonly positions: DeliveredPositions,
+    private readonly config: ChatConfig,
     private readonly metrics: ChatMetrics,
   ) {}
 
   onModuleInit(): void {
-    this.metrics.countSocketsWith(() => this.socketCount);
-    this.bus.onEvent((userId, event) => event.type === 'message' && this.route(userId, event));
+    this.metrics.countSocketsWith(() => this.registry.size);
+    this.bus.onEvent((userId, event) => this.route(userId, event));
     this.bus.onResync(() => {
       this.metrics.busResyncs.inc();
       this.resyncAll().catch((e: unknown) => this.logger.error(`re-reading after a bus outage failed: ${String(e)}`));
@@ -77,284 +58,289 @@ export class DeliveryService implements OnModuleInit {
   }
 
   /**
-   * Shutdown: from now on nothing more is written to this process's sockets, so what is not yet
-   * delivered stays pending and reaches the clients when they reconnect elsewhere.
+   * Registers a new socket and brings it up to date: subscribed first, then the positions of its
+   * user's conversations are read, so a message stored meanwhile is either below them (and in the
+   * backlog if it is undelivered) or arrives live; the backlog follows, page by page as the socket
+   * drains. Rejects when the database does not answer in time (the caller closes the socket).
    */
+  async attach(socket: ChatSocket): Promise<void> {
+    const session = new SocketSession(socket);
+    socket.onDrain(() => this.drained(session));
+    const others = [...this.registry.sessionsOf(socket.userId)];
+    this.registry.add(session);
+    const bound = this.config.readTimeoutMs;
+    await withTimeout(this.subscriptions.acquire(socket.userId), bound, 'bus subscription').catch(() => undefined);
+    // What the user's other sockets here were just sent is theirs, not this socket's backlog:
+    // confirm it and let the positions reach the database first.
+    await Promise.all(others.map((s) => this.confirmations.now(s, Math.min(1000, bound))));
+    await this.positions.settled(Math.min(1000, bound));
+    const positions = await withTimeout(this.conversations.positions(socket.userId), bound, 'conversation positions');
+    if (session.phase === 'closed') return;
+
+    for (const p of positions) {
+      if (p.deliveredSeq < p.receivedSeq) {
+        session.setStart(p.friendId, p.deliveredSeq + 1);
+        session.backlogTo.set(p.friendId, p.lastSeq);
+      } else {
+        session.setStart(p.friendId, p.lastSeq + 1);
+      }
+    }
+    session.phase = 'live';
+    for (const [friendId, to] of session.backlogTo) this.apply(session, friendId, session.order(friendId).catchUp(to));
+    const early = session.early;
+    session.early = [];
+    for (const e of early) this.offer(session, e.friendId, e.arrival);
+    if (session.earlyOverflow || session.resyncAfterAttach) await this.resyncSession(session);
+  }
+
+  /**
+   * Forgets a closed socket. `clean`: it closed with a handshake, after reading everything written
+   * to it, so its positions count; otherwise what it was last sent comes again at the next connect
+   * (the same ids: a repeat, never a loss).
+   */
+  detach(socket: ChatSocket, clean: boolean): void {
+    const session = this.registry.sessionOf(socket);
+    if (!session) return;
+    session.phase = 'closed';
+    this.confirmations.closed(session, clean && !session.writeFailed);
+    session.clearTimers();
+    clearTimeout(this.slowTimers.get(session));
+    if (this.registry.remove(session)) this.subscriptions.release(socket.userId);
+  }
+
+  /** A send of this socket to `friendId` is on its way to the database. */
+  noteSending(socket: ChatSocket, friendId: number): void {
+    this.registry.sessionOf(socket)?.sending(friendId);
+  }
+
+  /** This socket's send was stored: it has that position and must never get it back. */
+  noteSent(socket: ChatSocket, message: StoredMessage): void {
+    const session = this.registry.sessionOf(socket);
+    if (!session) return;
+    const parked = session.settled(message.to);
+    if (message.seq !== undefined) this.offer(session, message.to, { kind: 'own', seq: message.seq });
+    if (parked) this.apply(session, message.to, session.order(message.to).readDone(parked));
+  }
+
+  /** This socket's send to `friendId` was not stored. */
+  noteSendFailed(socket: ChatSocket, friendId: number): void {
+    const session = this.registry.sessionOf(socket);
+    const parked = session?.settled(friendId);
+    if (session && parked) this.apply(session, friendId, session.order(friendId).readDone(parked));
+  }
+
+  /** Shutdown: nothing more reaches this replica's sockets; what they did not get stays undelivered. */
   stopDelivering(): void {
     this.delivering = false;
   }
 
-  /** Shutdown: confirms what every socket was sent, so only the unread stays pending. */
-  async confirmAll(): Promise<void> {
-    await Promise.all(
-      [...this.byUser.values()].flatMap((set) =>
-        [...set].map(async (conn) => {
-          const count = conn.unconfirmed.length;
-          if (count && (await conn.socket.confirm(1000))) for (const id of conn.unconfirmed.splice(0, count)) this.marker.mark(id);
-        }),
-      ),
-    );
-  }
-
-  /** Open sockets of one user on this replica. */
-  socketsOf(userId: number): number {
-    return this.byUser.get(userId)?.size ?? 0;
+  /** Shutdown: confirms what every socket was sent, so only the unread stays undelivered. */
+  async confirmAll(timeoutMs: number): Promise<void> {
+    await Promise.all([...this.registry.all()].map((s) => this.confirmations.now(s, timeoutMs)));
   }
 
   get socketCount(): number {
-    let n = 0;
-    for (const set of this.byUser.values()) n += set.size;
-    return n;
+    return this.registry.size;
+  }
+
+  socketsOf(userId: number): number {
+    return this.registry.count(userId);
   }
 
   allSockets(): ChatSocket[] {
-    return [...this.byUser.values()].flatMap((set) => [...set].map((c) => c.socket));
+    return [...this.registry.all()].map((s) => s.socket);
   }
 
-  /**
-   * Registers a new socket and pushes its user's offline messages, in order, once. The socket is
-   * registered and subscribed before the backlog is read, so a message stored meanwhile is either
-   * in the backlog or arrives live; the one that is both is sent once.
-   */
-  async attach(socket: ChatSocket): Promise<void> {
-    const userId = socket.userId;
-    const conn: Connection = { socket, live: false, buffer: [], recent: [], since: 0, resyncPending: false, unconfirmed: [], confirming: false };
-    let set = this.byUser.get(userId);
-    if (!set) this.byUser.set(userId, (set = new Set()));
-    set.add(conn);
-    this.bySocket.set(socket, conn);
+  // ---------------------------------------------------------------- events from the bus
 
-    let subscribed = this.subscriptions.get(userId);
-    if (!subscribed) {
-      subscribed = this.bus.subscribe(userId).catch((e: unknown) => {
-        // The bus keeps wanting this user and subscribes again when it comes back (then resyncs).
-        this.logger.warn(`bus subscription for user ${userId} failed: ${String(e)}`);
+  private route(userId: number, event: BusEvent): void {
+    if (!this.delivering) return;
+    switch (event.type) {
+      case 'message':
+        return this.routeMessage(userId, event);
+      case 'read': {
+        const friendId = event.by === userId ? event.friendId : event.by;
+        return this.routeTyped(userId, encodeTyped({ type: 'read', friendId, by: event.by, seq: event.seq, time: event.time }), event.originSocket);
+      }
+      case 'delivered':
+        return this.routeTyped(userId, encodeTyped({ type: 'delivered', friendId: event.by, seq: event.seq }));
+      case 'typing':
+        return this.routeTyped(userId, encodeTyped({ type: 'typing', friendId: event.by }));
+    }
+  }
+
+  private routeMessage(userId: number, m: BusMessage): void {
+    const friendId = m.senderId === userId ? m.to : m.senderId;
+    for (const session of this.registry.sessionsOf(userId)) {
+      if (session.socket.id === m.originSocket) continue;
+      // A message from a replica of the previous release may lack its position: written as it comes.
+      if (m.seq === undefined) this.write(session, friendId, m);
+      else this.offer(session, friendId, { kind: 'message', seq: m.seq, message: m });
+    }
+  }
+
+  /** Receipts and typing: v2 sockets only, never to a socket over its budget (the next one supersedes it). */
+  private routeTyped(userId: number, data: string, originSocket?: string): void {
+    for (const session of this.registry.sessionsOf(userId)) {
+      const socket = session.socket;
+      if (socket.version !== 2 || session.phase !== 'live' || socket.id === originSocket || socket.overBudget) continue;
+      socket.send(data);
+    }
+  }
+
+  // ---------------------------------------------------------------- one conversation on one socket
+
+  private offer(session: SocketSession, friendId: number, arrival: Arrival<FrameMessage>): void {
+    if (session.phase === 'closed' || !this.delivering) return;
+    if (session.phase === 'attaching') {
+      if (session.early.length < EARLY_MAX) session.early.push({ friendId, arrival });
+      else session.earlyOverflow = true;
+      return;
+    }
+    this.apply(session, friendId, session.order(friendId).offer(arrival));
+  }
+
+  private apply(session: SocketSession, friendId: number, actions: OrderAction<FrameMessage>[]): void {
+    for (const action of actions) {
+      switch (action.kind) {
+        case 'write':
+          this.write(session, friendId, action.message);
+          break;
+        case 'wait':
+          this.waitForGap(session, friendId);
+          break;
+        case 'read':
+          if (!session.readQueue.includes(friendId)) session.readQueue.push(friendId);
+          this.pump(session);
+          break;
+      }
+    }
+  }
+
+  private write(session: SocketSession, friendId: number, m: FrameMessage & { acceptedAt?: number }): void {
+    const socket = session.socket;
+    if (!socket.send(encodeMessage(m, socket.version))) {
+      // The order has moved past it: at close, this conversation counts only up to before it (a
+      // repeat at the next connect, not a loss).
+      if (m.seq === undefined) session.writeFailed = true;
+      else if (!session.writeCaps.has(friendId)) session.writeCaps.set(friendId, m.seq - 1);
+      return;
+    }
+    this.metrics.messagesOut.inc();
+    if (m.acceptedAt && session.phase === 'live') this.metrics.deliveryLatency.observe((Date.now() - m.acceptedAt) / 1000);
+    if (m.senderId !== socket.userId) {
+      session.unconfirmed.add(friendId);
+      this.confirmations.schedule(session);
+    }
+    if (socket.overBudget && !session.lagging) this.lag(session);
+  }
+
+  private waitForGap(session: SocketSession, friendId: number): void {
+    if (session.timers.has(friendId)) return;
+    const failed = this.failures.get(session)?.get(friendId) ?? 0;
+    const delay = Math.min(GAP_RETRY_MAX_MS, GAP_WAIT_MS * 2 ** failed);
+    const timer = setTimeout(() => {
+      session.timers.delete(friendId);
+      if (session.phase === 'closed' || !this.delivering) return;
+      this.apply(session, friendId, session.order(friendId).timedOut());
+    }, delay);
+    timer.unref();
+    session.timers.set(friendId, timer);
+  }
+
+  /** Runs the socket's reads one at a time, while it has room in its send budget. */
+  private pump(session: SocketSession): void {
+    if (session.reading || session.lagging || session.phase !== 'live' || !this.delivering) return;
+    const friendId = session.readQueue.shift();
+    if (friendId === undefined) return;
+    const state = session.order(friendId).state;
+    if (state.kind !== 'reading') return this.pump(session);
+    session.reading = true;
+    this.read(session, friendId, state.from, state.to)
+      .then((result) => {
+        if (session.phase === 'closed') return;
+        this.failures.get(session)?.delete(friendId);
+        if (!result.friendOnly && session.park(friendId, result)) return;
+        this.apply(session, friendId, session.order(friendId).readDone(result));
+      })
+      .catch((e: unknown) => {
+        if (session.phase === 'closed') return;
+        this.logger.warn(`reading positions ${state.from}..${state.to} of a conversation of user ${session.userId} failed: ${String(e)}`);
+        let failures = this.failures.get(session);
+        if (!failures) this.failures.set(session, (failures = new Map()));
+        failures.set(friendId, (failures.get(friendId) ?? 0) + 1);
+        this.apply(session, friendId, session.order(friendId).readFailed());
+      })
+      .finally(() => {
+        session.reading = false;
+        setImmediate(() => this.pump(session));
       });
-      this.subscriptions.set(userId, subscribed);
-    }
-    await subscribed;
-    // A socket of this user that is closing may still hold unconfirmed deliveries: let it settle
-    // them (its close listener runs shortly), then let those marks reach the database.
-    for (let i = 0; i < 50 && [...set].some((c) => c !== conn && !c.socket.isOpen); i++) await sleep(20);
-    await this.marker.settled();
-    conn.since = await this.messages.latestId();
-
-    let after = 0;
-    for (;;) {
-      const backlog = await this.messages.findPending(userId, after, READ_BATCH);
-      // Unordered: the backlog comes in id order and may skip positions another device got.
-      for (const m of backlog) {
-        const sender = await this.directory.find(m.senderId);
-        this.deliver(conn, { ...m, type: 'message', senderName: sender?.name ?? '' }, false);
-      }
-      if (backlog.length < READ_BATCH || !socket.isOpen) break;
-      after = backlog[backlog.length - 1].id;
-    }
-    for (const m of conn.buffer.sort((a, b) => a.id - b.id)) this.deliver(conn, m);
-    conn.buffer = [];
-    conn.live = true;
-    if (conn.resyncPending) await this.resyncUser(userId);
   }
 
-  /**
-   * Forgets a closed socket. `clean`: it closed with a handshake, after reading everything
-   * written to it, so its unconfirmed deliveries count; otherwise they stay pending and come
-   * again at the next connect (the same ids: a repeat, never a loss).
-   */
-  detach(socket: ChatSocket, clean: boolean): void {
-    const conn = this.bySocket.get(socket);
-    if (!conn) return;
-    if (clean) for (const id of conn.unconfirmed.splice(0)) this.marker.mark(id);
-    for (const order of conn.order?.values() ?? []) if (order.timer) clearTimeout(order.timer);
-    this.bySocket.delete(socket);
-    const set = this.byUser.get(socket.userId);
-    if (!set) return;
-    set.delete(conn);
-    if (set.size === 0) {
-      this.byUser.delete(socket.userId);
-      this.subscriptions.delete(socket.userId);
-      this.bus.unsubscribe(socket.userId).catch((e: unknown) => this.logger.warn(`bus unsubscribe failed: ${String(e)}`));
-    }
-  }
-
-  /** A message this socket sent itself: it takes its position and must never come back to it. */
-  noteSent(socket: ChatSocket, message: StoredMessage): void {
-    const conn = this.bySocket.get(socket);
-    if (!conn) return;
-    remember(conn, message.id);
-    if (message.seq === undefined || !conn.live) return;
-    const partner = message.to;
-    const order = this.orderOf(conn, partner, message.seq);
-    if (message.seq === order.next) {
-      order.next += 1;
-      this.releaseHeld(conn, order);
-    } else if (message.seq > order.next) {
-      order.held.set(message.seq, null);
-      this.scheduleGapRead(conn, partner, order);
-    }
-  }
-
-  private route(userId: number, message: BusMessage): void {
-    const set = this.byUser.get(userId);
-    if (!set) return;
-    for (const conn of set) {
-      if (conn.socket.id === message.originSocket) continue;
-      if (conn.live) this.deliver(conn, message);
-      else conn.buffer.push(message);
-    }
-  }
-
-  /** Live messages keep conversation order; backlog ones (ordered by id already) skip it. */
-  private deliver(conn: Connection, m: BusMessage, ordered = true): void {
-    if (conn.recent.includes(m.id) || !conn.socket.isOpen) return;
-    if (ordered && conn.live && m.seq !== undefined) {
-      const partner = m.senderId === conn.socket.userId ? m.to : m.senderId;
-      const order = this.orderOf(conn, partner, m.seq);
-      if (m.seq > order.next) {
-        order.held.set(m.seq, m);
-        this.scheduleGapRead(conn, partner, order);
-        return;
-      }
-      if (m.seq === order.next) {
-        order.next += 1;
-        this.write(conn, m);
-        this.releaseHeld(conn, order);
-        return;
-      }
-      // Behind the expected position and never seen: late, but delivered rather than lost.
-    }
-    this.write(conn, m);
-  }
-
-  private orderOf(conn: Connection, partner: number, seq: number): ConversationOrder {
-    conn.order ??= new Map();
-    let order = conn.order.get(partner);
-    if (!order) conn.order.set(partner, (order = { next: seq, held: new Map() }));
-    return order;
-  }
-
-  private releaseHeld(conn: Connection, order: ConversationOrder): void {
-    while (order.held.has(order.next)) {
-      const m = order.held.get(order.next);
-      order.held.delete(order.next);
-      order.next += 1;
-      if (m) this.write(conn, m);
-    }
-    if (!order.held.size && order.timer) {
-      clearTimeout(order.timer);
-      order.timer = undefined;
-    }
-  }
-
-  private scheduleGapRead(conn: Connection, partner: number, order: ConversationOrder): void {
-    if (order.timer) return;
-    order.timer = setTimeout(() => {
-      order.timer = undefined;
-      this.readGap(conn, partner, order).catch((e: unknown) => {
-        this.logger.warn(`reading a conversation gap failed, releasing what is held: ${String(e)}`);
-        this.flushHeld(conn, order);
-      });
-    }, GAP_WAIT_MS);
-    order.timer.unref();
-  }
-
-  /** Fills the missing positions from the database, then releases everything held, in order. */
-  private async readGap(conn: Connection, partner: number, order: ConversationOrder): Promise<void> {
-    if (!order.held.size || !conn.socket.isOpen) return;
-    const upTo = Math.max(...order.held.keys());
-    const rows = await this.messages.findConversationRange(conn.socket.userId, partner, order.next, upTo);
-    for (const m of rows) {
-      if (m.seq === undefined || m.seq < order.next) continue;
-      const held = order.held.get(m.seq);
-      order.held.delete(m.seq);
-      order.next = m.seq + 1;
-      if (held === null) continue; // this socket's own message
-      const sender = held ? null : await this.directory.find(m.senderId);
-      this.write(conn, held ?? { ...m, type: 'message', senderName: sender?.name ?? '' });
-    }
-    this.flushHeld(conn, order);
-  }
-
-  /** Whatever is still held goes out in position order. */
-  private flushHeld(conn: Connection, order: ConversationOrder): void {
-    for (const seq of [...order.held.keys()].sort((a, b) => a - b)) {
-      const m = order.held.get(seq);
-      order.held.delete(seq);
-      order.next = Math.max(order.next, seq + 1);
-      if (m) this.write(conn, m);
-    }
-  }
-
-  private write(conn: Connection, m: BusMessage): void {
-    if (!this.delivering || conn.recent.includes(m.id) || !conn.socket.isOpen) return;
-    remember(conn, m.id);
-    conn.socket.send(messageFrame(m)).then(
-      () => {
-        this.metrics.messagesOut.inc();
-        if (conn.live && m.acceptedAt) this.metrics.deliveryLatency.observe((Date.now() - m.acceptedAt) / 1000);
-        if (m.to === conn.socket.userId) {
-          conn.unconfirmed.push(m.id);
-          this.scheduleConfirm(conn);
-        }
-      },
-      () => undefined, // the socket went away; the message stays pending unless another socket got it
+  /** One page of positions from..to: the friend's messages only within the offline backlog. */
+  private async read(session: SocketSession, friendId: number, from: number, to: number): Promise<ReadResult<FrameMessage> & { friendOnly: boolean }> {
+    const userId = session.userId;
+    const backlogTo = session.backlogTo.get(friendId) ?? 0;
+    const friendOnly = from <= backlogTo;
+    const upTo = friendOnly ? Math.min(to, backlogTo) : to;
+    const rows = await withTimeout(
+      friendOnly
+        ? this.messages.findRangeFrom(friendId, userId, from, upTo, READ_PAGE)
+        : this.messages.findRange(userId, friendId, from, upTo, READ_PAGE),
+      this.config.readTimeoutMs,
+      'reading a conversation',
     );
+    const coveredTo = rows.length === READ_PAGE ? rows[rows.length - 1].seq : upTo;
+    if (coveredTo >= backlogTo) session.backlogTo.delete(friendId);
+    return { rows: rows.map((r) => ({ seq: r.seq, message: r })), coveredTo, friendOnly };
   }
 
-  /**
-   * A written frame counts as delivered (no longer pending) only once the client has shown it
-   * read it: a kernel buffer of a dying connection is not a delivery.
-   */
-  private scheduleConfirm(conn: Connection): void {
-    if (conn.confirming) return;
-    conn.confirming = true;
-    setTimeout(() => {
-      // Ids stay listed until confirmed: a clean close meanwhile settles them in detach().
-      const count = conn.unconfirmed.length;
-      conn.socket
-        .confirm(CONFIRM_TIMEOUT_MS)
-        .then((ok) => {
-          conn.confirming = false;
-          if (!ok) return; // decided when the socket closes
-          for (const id of conn.unconfirmed.splice(0, count)) this.marker.mark(id);
-          if (conn.unconfirmed.length) this.scheduleConfirm(conn);
-        })
-        .catch(() => (conn.confirming = false));
-    }, CONFIRM_DELAY_MS).unref();
+  // ---------------------------------------------------------------- slow readers
+
+  /** Over its send budget: nothing more is written or held until it drains; too long, and it is closed. */
+  private lag(session: SocketSession): void {
+    session.lagging = true;
+    for (const [, order] of session.activeOrders()) order.suspend();
+    clearTimeout(this.slowTimers.get(session));
+    const timer = setTimeout(() => {
+      if (!session.lagging || session.phase === 'closed') return;
+      this.metrics.slowReaders.inc();
+      this.logger.warn(`closing a socket of user ${session.userId}: it has not read for ${this.config.slowReaderMs} ms`);
+      session.socket.close(1008, `not reading: the send buffer stayed full for ${this.config.slowReaderMs} ms`);
+    }, this.config.slowReaderMs);
+    timer.unref();
+    this.slowTimers.set(session, timer);
   }
+
+  private drained(session: SocketSession): void {
+    if (!session.lagging || session.phase === 'closed') return;
+    session.lagging = false;
+    clearTimeout(this.slowTimers.get(session));
+    for (const [friendId, order] of session.activeOrders()) this.apply(session, friendId, order.resume());
+    this.pump(session);
+  }
+
+  // ---------------------------------------------------------------- after a bus outage
 
   private async resyncAll(): Promise<void> {
-    for (const userId of [...this.byUser.keys()]) await this.resyncUser(userId);
-  }
-
-  /** Re-reads what the user's sockets may have missed while the bus was away. */
-  private async resyncUser(userId: number): Promise<void> {
-    const set = this.byUser.get(userId);
-    if (!set) return;
-    const live = [...set].filter((c) => {
-      if (!c.live) c.resyncPending = true;
-      return c.live;
-    });
-    if (!live.length) return;
-    // Fixed before sending: delivering moves `recent`.
-    const from = new Map(live.map((c) => [c, c.recent.length ? Math.min(...c.recent) : c.since]));
-    let after = Math.min(...from.values());
-    for (;;) {
-      const rows = await this.messages.findInvolvingAfter(userId, after, READ_BATCH);
-      for (const m of rows) {
-        const sender = await this.directory.find(m.senderId);
-        for (const conn of live) if (m.id > from.get(conn)!) this.deliver(conn, { ...m, type: 'message', senderName: sender?.name ?? '' });
-      }
-      if (rows.length < READ_BATCH) break;
-      after = rows[rows.length - 1].id;
+    for (const userId of this.registry.users()) {
+      const sessions = [...this.registry.sessionsOf(userId)];
+      const live = sessions.filter((s) => {
+        if (s.phase === 'attaching') s.resyncAfterAttach = true;
+        return s.phase === 'live';
+      });
+      if (!live.length) continue;
+      const positions = await withTimeout(this.conversations.positions(userId), this.config.readTimeoutMs, 'conversation positions');
+      for (const s of live) await this.resyncSession(s, positions);
     }
-    for (const c of live) c.resyncPending = false;
   }
-}
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function remember(conn: Connection, id: number): void {
-  conn.recent.push(id);
-  if (conn.recent.length > RECENT_IDS) conn.recent.shift();
+  /** Reads every conversation whose last position the socket has not had. */
+  private async resyncSession(session: SocketSession, known?: MemberPosition[]): Promise<void> {
+    const positions = known ?? (await withTimeout(this.conversations.positions(session.userId), this.config.readTimeoutMs, 'conversation positions'));
+    for (const p of positions) {
+      if (session.phase !== 'live') return;
+      if (p.lastSeq >= session.nextOf(p.friendId)) this.apply(session, p.friendId, session.order(p.friendId).catchUp(p.lastSeq));
+    }
+  }
 }

@@ -1,27 +1,43 @@
 import { ChatConfig } from '@app/config';
-import { MessageRepository, NewMessage, StoreResult } from '@app/database';
-import { MessageWriter } from './message-writer.service';
+import { MessageStore, NewMessage, OutcomeUnknownError, StoredMessage, StoreExpiredError, StoreResult } from '@app/database';
+import { GUARD_MARGIN_MS, MessageWriter, WriteOutcome } from './message-writer.service';
 
-/** A repository stand-in that records batches and settles them when told to. */
-class FakeRepository {
+/** A store stand-in that records batches and settles them when told to. */
+class FakeStore {
   batches: NewMessage[][] = [];
+  deadlines: number[] = [];
+  concurrentWrites = false;
   private settle: (() => void)[] = [];
-  fail = false;
+  fail: Error | null = null;
+  stored = new Map<string, StoredMessage>();
   private nextId = 1;
   private early = 0;
 
-  storeBatch(items: readonly NewMessage[]): Promise<StoreResult[]> {
+  storeBatch(items: readonly NewMessage[], deadline: number): Promise<StoreResult[]> {
     this.batches.push([...items]);
+    this.deadlines.push(deadline);
     return new Promise((resolve, reject) => {
-      const settle = () =>
-        this.fail
-          ? reject(new Error('database down'))
-          : resolve(items.map((m) => ({ message: { ...m, id: this.nextId++ }, duplicate: false })));
+      const settle = () => {
+        if (this.fail) return reject(this.fail);
+        resolve(
+          items.map((m) => {
+            const message = { ...m, id: this.nextId++, seq: this.nextId };
+            this.stored.set(m.text, message);
+            return { status: 'stored', message };
+          }),
+        );
+      };
       if (this.early > 0) {
         this.early -= 1;
         settle();
       } else this.settle.push(settle);
     });
+  }
+
+  findStored(items: readonly NewMessage[]): Promise<Map<number, StoredMessage>> {
+    const out = new Map<number, StoredMessage>();
+    items.forEach((m, i) => this.stored.has(m.text) && out.set(i, this.stored.get(m.text)!));
+    return Promise.resolve(out);
   }
 
   /** Settles the oldest batch; called before that batch started, it settles it as soon as it does. */
@@ -36,6 +52,11 @@ const msg = (i: number): NewMessage => ({ senderId: 1, to: 2, text: `m${i}`, tim
 const tick = async (n = 3) => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
 };
+const far = () => Date.now() + 60_000;
+const message = (o: WriteOutcome) => {
+  if (o.kind !== 'stored' && o.kind !== 'duplicate') throw new Error(`not stored: ${o.kind}`);
+  return o.message;
+};
 
 /** Turns the event loop until `done` holds (bounded): no guessing how many turns a step takes. */
 const until = async (done: () => boolean) => {
@@ -44,76 +65,76 @@ const until = async (done: () => boolean) => {
 };
 
 describe('MessageWriter', () => {
-  let repo: FakeRepository;
+  let store: FakeStore;
   let writer: MessageWriter;
 
   beforeEach(() => {
-    repo = new FakeRepository();
-    writer = new MessageWriter(repo as unknown as MessageRepository, Object.assign(new ChatConfig(), { storeBatchMax: 3 }));
+    store = new FakeStore();
+    writer = new MessageWriter(store as unknown as MessageStore, Object.assign(new ChatConfig(), { storeBatchMax: 3 }));
   });
 
   it('writes a lone message at once, in a batch of one', async () => {
-    const p = writer.write(msg(1));
+    const p = writer.submit(msg(1), far());
     await tick();
-    expect(repo.batches).toEqual([[msg(1)]]);
-    repo.release();
-    await expect(p).resolves.toMatchObject({ message: { id: 1, text: 'm1' } });
+    expect(store.batches).toEqual([[msg(1)]]);
+    store.release();
+    expect(message(await p)).toMatchObject({ id: 1, text: 'm1' });
   });
 
   it('groups what arrives while a write is in flight, capped by the batch size, in order', async () => {
-    const first = writer.write(msg(0));
+    const first = writer.submit(msg(0), far());
     await tick();
-    const rest = [1, 2, 3, 4].map((i) => writer.write(msg(i)));
+    const rest = [1, 2, 3, 4].map((i) => writer.submit(msg(i), far()));
     await tick();
-    expect(repo.batches).toHaveLength(1); // one write at a time
-    repo.release();
+    expect(store.batches).toHaveLength(1); // one write at a time
+    store.release();
     await first;
-    await until(() => repo.batches.length === 2);
-    expect(repo.batches[1]).toEqual([msg(1), msg(2), msg(3)]);
-    repo.release();
-    await until(() => repo.batches.length === 3);
-    expect(repo.batches[2]).toEqual([msg(4)]);
-    repo.release();
+    await until(() => store.batches.length === 2);
+    expect(store.batches[1]).toEqual([msg(1), msg(2), msg(3)]);
+    store.release();
+    await until(() => store.batches.length === 3);
+    expect(store.batches[2]).toEqual([msg(4)]);
+    store.release();
     const results = await Promise.all(rest);
-    expect(results.map((r) => r.message.id)).toEqual([2, 3, 4, 5]);
+    expect(results.map((r) => message(r).id)).toEqual([2, 3, 4, 5]);
   });
 
-  it('rejects every message of a failed batch and carries on with the next', async () => {
-    repo.fail = true;
-    const a = writer.write(msg(1));
-    const b = writer.write(msg(2));
+  it('answers every message of a failed batch as not stored and carries on with the next', async () => {
+    store.fail = new Error('database down');
+    const a = writer.submit(msg(1), far());
+    const b = writer.submit(msg(2), far());
     await tick();
-    repo.release();
-    await expect(a).rejects.toThrow('database down');
-    await expect(b).rejects.toThrow('database down');
-    repo.fail = false;
-    const c = writer.write(msg(3));
+    store.release();
+    expect(await a).toEqual({ kind: 'failed' });
+    expect(await b).toEqual({ kind: 'failed' });
+    store.fail = null;
+    const c = writer.submit(msg(3), far());
     await tick();
-    repo.release();
-    await expect(c).resolves.toMatchObject({ message: { text: 'm3' } });
+    store.release();
+    expect(message(await c)).toMatchObject({ text: 'm3' });
   });
 
   it('drains what is queued before shutdown completes', async () => {
-    const p = writer.write(msg(1));
+    const p = writer.submit(msg(1), far());
     let drained = false;
     const d = writer.drain().then(() => (drained = true));
     await tick();
     expect(drained).toBe(false);
-    repo.release();
+    store.release();
     await d;
-    await expect(p).resolves.toBeDefined();
+    expect((await p).kind).toBe('stored');
   });
 
   it('writes different conversations side by side, each one in arrival order', async () => {
-    const sharded = new FakeRepository() as FakeRepository & { concurrentWrites: boolean };
+    const sharded = new FakeStore();
     sharded.concurrentWrites = true;
-    const w = new MessageWriter(sharded as unknown as MessageRepository, Object.assign(new ChatConfig(), { storeBatchMax: 10, storeShards: 2 }));
+    const w = new MessageWriter(sharded as unknown as MessageStore, Object.assign(new ChatConfig(), { storeBatchMax: 10, storeShards: 2 }));
     const conv = (to: number, i: number): NewMessage => ({ senderId: 1, to, text: `${to}:${i}`, time: 't' });
     // (1,2) and (1,3) fall on different shards: 1*31+2 and 1*31+3 differ in parity.
-    const writes = [w.write(conv(2, 1)), w.write(conv(3, 1))];
+    const writes = [w.submit(conv(2, 1), far()), w.submit(conv(3, 1), far())];
     await tick();
     expect(sharded.batches).toHaveLength(2); // both conversations in flight at once
-    writes.push(w.write(conv(2, 2)));
+    writes.push(w.submit(conv(2, 2), far()));
     await tick();
     expect(sharded.batches).toHaveLength(2); // the same conversation waits for its earlier batch
     sharded.release();
@@ -122,6 +143,56 @@ describe('MessageWriter', () => {
     sharded.release();
     sharded.release();
     const stored = await Promise.all(writes);
-    expect(stored.map((r) => r.message.text)).toEqual(['2:1', '3:1', '2:2']);
+    expect(stored.map((r) => message(r).text)).toEqual(['2:1', '3:1', '2:2']);
+  });
+
+  it("asks the database to refuse the batch after the earliest sender's deadline, less a margin", async () => {
+    const deadline = Date.now() + 30_000;
+    const p = writer.submit(msg(1), deadline);
+    void writer.submit(msg(2), deadline + 5000);
+    await tick();
+    expect(store.deadlines[0]).toBe(deadline - GUARD_MARGIN_MS);
+    store.release();
+    await p;
+  });
+
+  it('withdraws a send still queued at its deadline: answered failed, never sent to the database', async () => {
+    const first = writer.submit(msg(1), far());
+    await tick();
+    const queued = writer.submit(msg(2), Date.now() + 30);
+    expect(await queued).toEqual({ kind: 'failed' });
+    store.release();
+    await first;
+    await tick();
+    expect(store.batches.flat().map((m) => m.text)).toEqual(['m1']);
+  });
+
+  it('answers a send on its way at the deadline, then says later whether the database stored it', async () => {
+    const p = writer.submit(msg(1), Date.now() + 30);
+    const outcome = await p;
+    if (outcome.kind !== 'timeout') throw new Error(`expected a timeout, got ${outcome.kind}`);
+    store.release();
+    expect(await outcome.later).toMatchObject({ text: 'm1' });
+  });
+
+  it('reports a batch the database refused for its deadline as not stored', async () => {
+    store.fail = new StoreExpiredError();
+    const p = writer.submit(msg(1), far());
+    await tick();
+    store.release();
+    expect(await p).toEqual({ kind: 'failed' });
+  });
+
+  it('after a lost connection, answers at once and looks the messages up to tell which were stored', async () => {
+    store.fail = new OutcomeUnknownError(new Error('ECONNRESET'));
+    store.stored.set('m1', { id: 7, senderId: 1, to: 2, text: 'm1', time: 't', seq: 3 });
+    const a = writer.submit(msg(1), Date.now() + 50);
+    const b = writer.submit(msg(2), Date.now() + 50);
+    await tick();
+    store.release();
+    const [oa, ob] = await Promise.all([a, b]);
+    if (oa.kind !== 'timeout' || ob.kind !== 'timeout') throw new Error('expected timeouts');
+    expect(await oa.later).toMatchObject({ id: 7 });
+    expect(await ob.later).toBeNull();
   });
 });

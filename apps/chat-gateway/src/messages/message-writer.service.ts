@@ -1,41 +1,84 @@
 import { Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { sleep } from '@app/common';
 import { ChatConfig } from '@app/config';
-import { MessageRepository, NewMessage, StoreResult } from '@app/database';
+import { MessageStore, NewMessage, OutcomeUnknownError, StoredMessage, StoreExpiredError, StoreResult } from '@app/database';
 import { ChatMetrics } from '../ops/chat-metrics.service';
 import { SerialBatcher } from './serial-batcher';
 
+/**
+ * How a send ended, by its deadline:
+ * - stored / duplicate: in the database (a duplicate: its clientMsgId was stored before);
+ * - failed: not stored, and never will be;
+ * - timeout: no answer by the deadline; `later` tells, once the database does, whether it was
+ *   stored after all (it then keeps its receive time) or not.
+ */
+export type WriteOutcome =
+  | { kind: 'stored'; message: StoredMessage }
+  | { kind: 'duplicate'; message: StoredMessage }
+  | { kind: 'failed' }
+  | { kind: 'timeout'; later: Promise<StoredMessage | null> };
+
 interface Pending {
-  message: NewMessage;
-  resolve: (r: StoreResult) => void;
-  reject: (e: unknown) => void;
+  item: NewMessage;
+  deadline: number;
+  /** queued: not yet sent to the database; writing: in a batch on its way; answered: timed out while writing. */
+  state: 'queued' | 'writing' | 'answered' | 'done';
+  resolve: (o: WriteOutcome) => void;
+  late?: (m: StoredMessage | null) => void;
+  timer?: NodeJS.Timeout;
 }
+
+/** The database's own deadline check comes this much before the sender's, so a refusal arrives in time. */
+export const GUARD_MARGIN_MS = 250;
+/** After an unknown outcome, how long the store is asked again whether the batch made it. */
+const VERIFY_FOR_MS = 10 * 60_000;
+const VERIFY_EVERY_MS = 1000;
 
 /**
  * Groups concurrent sends into one transaction: one commit per message caps a replica at the
- * database's commit rate, far below what the relay can carry. Conversations are spread over
- * `shards` writers that each write one batch at a time, so batches of different conversations
- * overlap while each conversation is stored, and settles, in the order its messages arrived.
+ * database's commit rate. Conversations are spread over `shards` writers that each write one batch
+ * at a time, so batches of different conversations overlap while each conversation is stored, and
+ * settles, in the order its messages arrived.
+ *
+ * Every send has a deadline (CHAT_STORE_TIMEOUT_MS after it was received). One still queued then
+ * is withdrawn: never sent, never stored. One on its way is answered `timeout`; the database
+ * itself refuses a batch that reaches it after the deadline, so it can only have been stored in
+ * time, and `later` says which once the database answers (or, after a lost connection, once a
+ * look-up finds it or not).
  */
 @Injectable()
 export class MessageWriter implements OnApplicationShutdown {
   private readonly logger = new Logger(MessageWriter.name);
   private readonly shards: SerialBatcher<Pending>[];
+  private queued = 0;
 
   constructor(
-    private readonly messages: MessageRepository,
-    config: ChatConfig,
+    private readonly store: MessageStore,
+    private readonly config: ChatConfig,
     @Optional() private readonly metrics?: ChatMetrics,
   ) {
     // SQLite has one connection, which cannot hold two transactions at once.
-    const count = messages.concurrentWrites ? config.storeShards : 1;
-    this.shards = Array.from({ length: count }, () => new SerialBatcher<Pending>((batch) => this.store(batch), config.storeBatchMax));
+    const count = store.concurrentWrites ? config.storeShards : 1;
+    this.shards = Array.from({ length: count }, () => new SerialBatcher<Pending>((batch) => this.write(batch), config.storeBatchMax));
   }
 
-  write(message: NewMessage): Promise<StoreResult> {
-    const lo = Math.min(message.senderId, message.to);
-    const hi = Math.max(message.senderId, message.to);
+  /** Sends waiting or being written (for the readiness check and back-pressure). */
+  get inFlight(): number {
+    return this.queued;
+  }
+
+  /** Stores `item` unless `deadline` (epoch ms) passes first. Never rejects. */
+  submit(item: NewMessage, deadline: number): Promise<WriteOutcome> {
+    const lo = Math.min(item.senderId, item.to);
+    const hi = Math.max(item.senderId, item.to);
     const shard = this.shards[(lo * 31 + hi) % this.shards.length];
-    return new Promise((resolve, reject) => shard.push({ message, resolve, reject }));
+    return new Promise((resolve) => {
+      const pending: Pending = { item, deadline, state: 'queued', resolve };
+      this.queued += 1;
+      pending.timer = setTimeout(() => this.expire(pending), Math.max(0, deadline - Date.now()));
+      pending.timer.unref();
+      shard.push(pending);
+    });
   }
 
   /** Resolves once everything queued so far is written (graceful shutdown). */
@@ -47,17 +90,81 @@ export class MessageWriter implements OnApplicationShutdown {
     await this.drain();
   }
 
-  private async store(batch: Pending[]): Promise<void> {
+  private expire(p: Pending): void {
+    if (p.state === 'queued') {
+      // Still waiting for its batch: it never leaves this process.
+      this.metrics?.storeTimeouts.inc();
+      this.finish(p, { kind: 'failed' });
+    } else if (p.state === 'writing') {
+      p.state = 'answered';
+      this.metrics?.storeTimeouts.inc();
+      p.resolve({ kind: 'timeout', later: new Promise((resolve) => (p.late = resolve)) });
+    }
+  }
+
+  private finish(p: Pending, outcome: WriteOutcome): void {
+    if (p.state === 'done') return;
+    const wasAnswered = p.state === 'answered';
+    p.state = 'done';
+    clearTimeout(p.timer);
+    this.queued -= 1;
+    if (!wasAnswered) return p.resolve(outcome);
+    const stored = outcome.kind === 'stored' || outcome.kind === 'duplicate' ? outcome.message : null;
+    if (stored) this.metrics?.lateAcks.inc();
+    p.late?.(stored);
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    const live = batch.filter((p) => p.state === 'queued');
+    if (!live.length) return;
+    for (const p of live) p.state = 'writing';
+    const items = live.map((p) => p.item);
+    const guard = Math.min(...live.map((p) => p.deadline)) - GUARD_MARGIN_MS;
     const stopTimer = this.metrics?.storeLatency.startTimer();
-    this.metrics?.storeBatchSize.observe(batch.length);
+    this.metrics?.storeBatchSize.observe(live.length);
     try {
-      const results = await this.messages.storeBatch(batch.map((p) => p.message));
-      batch.forEach((p, i) => p.resolve(results[i]));
+      const results = await this.store.storeBatch(items, guard);
+      live.forEach((p, i) => this.finish(p, toOutcome(results[i])));
     } catch (error) {
-      this.logger.error(`storing ${batch.length} message(s) failed: ${error instanceof Error ? error.message : String(error)}`);
-      batch.forEach((p) => p.reject(error));
+      if (error instanceof OutcomeUnknownError) {
+        this.logger.warn(`storing ${live.length} message(s): ${error.message}; their senders are answered now, the outcome is checked later`);
+        for (const p of live) this.expire(p);
+        void this.verify(live, items, guard);
+        return;
+      }
+      if (!(error instanceof StoreExpiredError)) {
+        this.logger.error(`storing ${live.length} message(s) failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      for (const p of live) this.finish(p, { kind: 'failed' });
     } finally {
       stopTimer?.();
     }
   }
+
+  /** After a lost connection: looks the batch up until the database answers (the deadline has passed by then). */
+  private async verify(live: Pending[], items: NewMessage[], guard: number): Promise<void> {
+    const until = Date.now() + VERIFY_FOR_MS;
+    await sleep(Math.max(0, guard + GUARD_MARGIN_MS - Date.now()));
+    for (;;) {
+      try {
+        const found = await this.store.findStored(items);
+        live.forEach((p, i) => {
+          const m = found.get(i);
+          this.finish(p, m ? { kind: 'stored', message: m } : { kind: 'failed' });
+        });
+        return;
+      } catch (e) {
+        if (Date.now() > until) {
+          this.logger.error(`the outcome of ${items.length} send(s) stayed unknown for ${VERIFY_FOR_MS / 60_000} min: ${String(e)}`);
+          for (const p of live) this.finish(p, { kind: 'failed' });
+          return;
+        }
+        await sleep(VERIFY_EVERY_MS);
+      }
+    }
+  }
+}
+
+function toOutcome(r: StoreResult): WriteOutcome {
+  return r.status === 'stored' ? { kind: 'stored', message: r.message } : { kind: 'duplicate', message: r.message };
 }

@@ -67,6 +67,36 @@ export class ChatMetrics {
     () => new Counter({ name: 'chat_bus_resyncs_total', help: 'Times the bus came back after an outage and sockets re-read from the database' }),
   );
 
+  readonly slowReaders = metric(
+    'chat_slow_readers_closed_total',
+    () => new Counter({ name: 'chat_slow_readers_closed_total', help: 'Sockets closed because they stopped reading (send buffer full too long)' }),
+  );
+
+  readonly inboundPauses = metric(
+    'chat_inbound_pauses_total',
+    () => new Counter({ name: 'chat_inbound_pauses_total', help: 'Times a socket was no longer read because its unhandled frames reached their bound' }),
+  );
+
+  readonly floodCloses = metric(
+    'chat_flood_closes_total',
+    () =>
+      new Counter({
+        name: 'chat_flood_closes_total',
+        help: 'Sockets closed with 1008 for sending faster than allowed, by reason (overrun, rate)',
+        labelNames: ['reason'],
+      }),
+  );
+
+  readonly storeTimeouts = metric(
+    'chat_store_timeouts_total',
+    () => new Counter({ name: 'chat_store_timeouts_total', help: 'Sends answered STORE_UNAVAILABLE because they could not be stored in time' }),
+  );
+
+  readonly lateAcks = metric(
+    'chat_store_late_total',
+    () => new Counter({ name: 'chat_store_late_total', help: 'Sends answered STORE_UNAVAILABLE in time that the database had stored after all (acked and delivered late)' }),
+  );
+
   readonly rejectedSockets = metric(
     'chat_sockets_rejected_total',
     () => new Counter({ name: 'chat_sockets_rejected_total', help: 'Sockets closed at connect for exceeding the per-user cap' }),

@@ -3,15 +3,23 @@ import type { IncomingMessage } from 'node:http';
 import { extractToken, TokenService } from '@app/auth';
 import { LegacyMessages } from '@app/common';
 import { ChatConfig } from '@app/config';
-import { readId } from './chat-frames';
-import { UserDirectory } from './user-directory.service';
+import { ProtocolVersion, readId } from '../frames/frame-codec';
+import { UserDirectory } from '../users/user-directory.service';
 
 export type UpgradeDecision =
-  | { ok: true; userId: number; serverPath: string }
+  | { ok: true; userId: number; serverPath: string; version: ProtocolVersion }
   | { ok: false; status: 401 | 403 | 404 | 503; message: string };
 
 export const CHAT_PATH = '/chat';
 const CHAT_URL = /^\/chat\/([^/]*)\/?$/;
+
+/** Protocol v2 is asked for with the `chat.v2` subprotocol or, where a client cannot set it, `?v=2`. */
+function requestedVersion(req: IncomingMessage, url: URL): ProtocolVersion {
+  const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim());
+  return offered.includes('chat.v2') || url.searchParams.get('v') === '2' ? 2 : 1;
+}
 
 /**
  * Who may open `/chat/{id}`: the holder of a valid token for that id (the old server trusted
@@ -62,7 +70,8 @@ export class UpgradeAuthorizer implements OnModuleInit {
         return { ok: false, status: 403, message: '令牌与用户不符：只能以令牌所属的用户连接 (the token belongs to another user)' };
       }
     }
+    // Bounded (CHAT_READ_TIMEOUT_MS): a database that does not answer makes this a 503, not a hang.
     if (!(await this.directory.find(userId))) return { ok: false, status: 404, message: LegacyMessages.userNotFound };
-    return { ok: true, userId, serverPath: CHAT_PATH };
+    return { ok: true, userId, serverPath: CHAT_PATH, version: requestedVersion(req, url) };
   }
 }

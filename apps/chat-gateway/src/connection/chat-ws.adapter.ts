@@ -1,21 +1,15 @@
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
-import { MessageMappingProperties } from '@nestjs/websockets/gateway-metadata-explorer';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { lastValueFrom, Observable } from 'rxjs';
 import type { WebSocket, WebSocketServer } from 'ws';
+import type { ProtocolVersion } from '../frames/frame-codec';
 import { UpgradeAuthorizer, UpgradeDecision } from './upgrade-authorizer.service';
 
-/** What the gateway's single handler receives: the frame as it came off the wire. */
-export interface IncomingFrame {
-  raw: string;
-  isBinary: boolean;
-}
+export type AuthedRequest = IncomingMessage & { chatUserId?: number; chatVersion?: ProtocolVersion };
 
-export const FRAME_EVENT = 'frame';
-
-export type AuthedRequest = IncomingMessage & { chatUserId?: number };
+/** The WebSocket subprotocol of protocol v2 (CONTRACT section 4). */
+export const CHAT_V2_PROTOCOL = 'chat.v2';
 
 const STATUS_TEXT: Record<number, string> = {
   401: 'Unauthorized',
@@ -28,8 +22,10 @@ const STATUS_TEXT: Record<number, string> = {
  * Nest's WsAdapter, bent to the legacy protocol:
  * - the upgrade at `/chat/{id}` (Nest matches paths exactly) is ours, and the token is checked
  *   there, so a refused client gets a plain HTTP answer and no socket ever exists;
- * - legacy frames carry no `{event, data}`: every frame goes to one handler, raw;
- * - frames of one socket are handled one after another, in order (Nest would interleave them);
+ * - legacy frames carry no `{event, data}`: each socket's frames are taken by its own bounded
+ *   ingress (ConnectionManager), not through Nest's per-frame pipeline (an rxjs chain and an
+ *   execution context per frame, for nothing a raw chat frame needs);
+ * - a client offering the `chat.v2` subprotocol gets it selected;
  * - oversized frames close the socket with 1009 (ws does it, given maxPayload and an error listener).
  */
 export class ChatWsAdapter extends WsAdapter {
@@ -40,12 +36,18 @@ export class ChatWsAdapter extends WsAdapter {
     private readonly authorizer: UpgradeAuthorizer,
     private readonly maxPayload: number,
   ) {
-    super(app, { messageParser: (data) => ({ event: FRAME_EVENT, data }) });
+    super(app);
   }
 
   override create(port: number, options: Record<string, unknown> & { path?: string } = {}): WebSocketServer {
     // No per-message deflate: small chat frames gain nothing and each socket would pay for zlib.
-    return super.create(port, { ...options, maxPayload: this.maxPayload, perMessageDeflate: false, clientTracking: true });
+    return super.create(port, {
+      ...options,
+      maxPayload: this.maxPayload,
+      perMessageDeflate: false,
+      clientTracking: true,
+      handleProtocols: (protocols: Set<string>) => (protocols.has(CHAT_V2_PROTOCOL) ? CHAT_V2_PROTOCOL : false),
+    });
   }
 
   override bindErrorHandler(server: WebSocketServer): WebSocketServer {
@@ -57,27 +59,8 @@ export class ChatWsAdapter extends WsAdapter {
     return server;
   }
 
-  override bindMessageHandlers(
-    client: WebSocket,
-    handlers: MessageMappingProperties[],
-    transform: (data: unknown) => Observable<unknown>,
-  ): void {
-    const handler = handlers.find((h) => h.message === FRAME_EVENT);
-    if (!handler) return;
-    let chain: Promise<unknown> = Promise.resolve();
-    client.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
-      const frame: IncomingFrame = {
-        raw: isBinary ? '' : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'),
-        isBinary,
-      };
-      chain = chain
-        .then(async () => {
-          const out = await lastValueFrom(transform(handler.callback(frame, FRAME_EVENT)), { defaultValue: undefined });
-          const frames = Array.isArray(out) ? out : out === undefined || out === null ? [] : [out];
-          for (const f of frames) if (client.readyState === client.OPEN) client.send(JSON.stringify(f));
-        })
-        .catch((e: unknown) => this.log.error(`frame handler failed: ${e instanceof Error ? e.stack : String(e)}`));
-    });
+  override bindMessageHandlers(): void {
+    // Frames are read by each socket's FrameIngress (see the class comment).
   }
 
   protected override ensureHttpServerExists(port: number, httpServer?: Server): Server | undefined {
@@ -104,6 +87,7 @@ export class ChatWsAdapter extends WsAdapter {
       | undefined;
     if (!server) return refuse(socket, 404, 'Not found');
     req.chatUserId = decision.userId;
+    req.chatVersion = decision.version;
     server.handleUpgrade(req, socket, head, (ws) => server.emit('connection', ws, req));
   }
 }

@@ -1,0 +1,75 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { hostname } from 'node:os';
+import type { WebSocket } from 'ws';
+import { ChatConfig, CoreConfig } from '@app/config';
+import { DeliveryService } from '../delivery/delivery.service';
+import { FrameDispatcher } from '../handlers/frame-dispatcher';
+import { ChatMetrics } from '../ops/chat-metrics.service';
+import type { AuthedRequest } from './chat-ws.adapter';
+import { FrameIngress } from './frame-ingress';
+import { InboundBudget } from './inbound-budget';
+import { WsChatSocket } from './ws-chat-socket';
+
+/** A `ws` socket with the chat socket made for it. */
+export type ChatWs = WebSocket & { chat?: WsChatSocket; ingress?: FrameIngress };
+
+/**
+ * Turns an accepted upgrade into a chat socket: the per-user cap, the socket's bounded ingress
+ * feeding the frame dispatcher, delivery's attach (the offline backlog) and detach at close.
+ */
+@Injectable()
+export class ConnectionManager {
+  private readonly logger = new Logger(ConnectionManager.name);
+  private readonly instanceId: string;
+  private readonly budget: InboundBudget;
+  private sequence = 0;
+
+  constructor(
+    private readonly delivery: DeliveryService,
+    private readonly dispatcher: FrameDispatcher,
+    private readonly config: ChatConfig,
+    private readonly metrics: ChatMetrics,
+    core: CoreConfig,
+  ) {
+    this.instanceId = core.instanceId ?? `${hostname()}-${process.pid}`;
+    this.budget = new InboundBudget(config.inboundTotalBytes);
+  }
+
+  open(ws: ChatWs, req: AuthedRequest): void {
+    const userId = req.chatUserId;
+    if (!userId) {
+      ws.close(1008, 'unauthenticated');
+      return;
+    }
+    if (this.delivery.socketsOf(userId) >= this.config.maxSocketsPerUser) {
+      this.metrics.rejectedSockets.inc();
+      ws.close(1008, `too many connections for this user (max ${this.config.maxSocketsPerUser})`);
+      return;
+    }
+    const socket = new WsChatSocket(ws, `${this.instanceId}/${++this.sequence}`, userId, req.chatVersion ?? 1, this.config.sendBufferBytes);
+    ws.chat = socket;
+    const reply = (frame: object) => socket.send(JSON.stringify(frame));
+    ws.ingress = new FrameIngress(
+      ws,
+      (frame) => this.dispatcher.dispatch({ socket, receivedAt: frame.receivedAt, reply }, frame),
+      { maxFrames: this.config.inboundMaxFrames, maxBytes: this.config.inboundMaxBytes, maxOverruns: this.config.inboundOverruns },
+      this.budget,
+      {
+        paused: () => this.metrics.inboundPauses.inc(),
+        flooding: () => {
+          this.metrics.floodCloses.inc({ reason: 'overrun' });
+          socket.close(1008, 'sending faster than the server can take: slow down');
+        },
+      },
+      (e) => this.logger.error(`frame handler failed: ${e instanceof Error ? e.stack : String(e)}`),
+    );
+    // 1006: the connection dropped without a close handshake, so the client may not have read
+    // the last frames; those stay undelivered. Any other code followed a handshake.
+    ws.once('close', (code: number) => this.delivery.detach(socket, code !== 1006));
+    this.delivery.attach(socket).catch((e: unknown) => {
+      this.logger.warn(`attaching a socket of user ${userId} failed: ${String(e)}`);
+      // 1011 tells the client to come back; its backlog stays undelivered until it does.
+      ws.close(1011, 'backlog unavailable, reconnect');
+    });
+  }
+}

@@ -1,0 +1,126 @@
+import type { WebSocket } from 'ws';
+import { InboundBudget } from './inbound-budget';
+
+/** A frame as it came off the wire, with when it came. */
+export interface IncomingFrame {
+  /** The text; null for a binary frame. */
+  raw: string | null;
+  receivedAt: number;
+  bytes: number;
+}
+
+export interface IngressLimits {
+  /** Frames waiting to be handled, above which the socket is no longer read. */
+  maxFrames: number;
+  maxBytes: number;
+  /** Overruns (the bound reached) in OVERRUN_WINDOW_MS after which the socket is closed (0: never). */
+  maxOverruns: number;
+}
+
+export interface IngressEvents {
+  paused(): void;
+  /** Kept overrunning its bound: closed with 1008. */
+  flooding(): void;
+}
+
+const OVERRUN_WINDOW_MS = 10_000;
+
+/**
+ * The frames of one socket, handled one after another in the order they came (Nest would
+ * interleave them). What waits is bounded, in frames and bytes per socket and in bytes over the
+ * replica: above the bound the socket is paused (not read), so TCP pushes back on the client, and
+ * read again once the queue has drained to half. A client that keeps hitting the bound is closed
+ * with 1008. Memory per socket is so bounded whatever a client sends.
+ */
+export class FrameIngress {
+  private readonly queue: IncomingFrame[] = [];
+  private bytes = 0;
+  private busy = false;
+  private paused = false;
+  private overruns: number[] = [];
+  private closed = false;
+  private readonly resume = () => this.maybeResume();
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly handle: (frame: IncomingFrame) => Promise<void>,
+    private readonly limits: IngressLimits,
+    private readonly budget: InboundBudget,
+    private readonly events: IngressEvents,
+    private readonly onError: (e: unknown) => void,
+  ) {
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => this.push(toBuffer(data), isBinary));
+    ws.once('close', () => this.close());
+  }
+
+  /** Paused by this ingress: not read, so it cannot answer pings either. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  private push(data: Buffer, isBinary: boolean): void {
+    if (this.closed) return;
+    const frame: IncomingFrame = { raw: isBinary ? null : data.toString('utf8'), receivedAt: Date.now(), bytes: data.length };
+    this.queue.push(frame);
+    this.bytes += frame.bytes;
+    this.budget.take(frame.bytes);
+    if (!this.paused && (this.queue.length > this.limits.maxFrames || this.bytes > this.limits.maxBytes || this.budget.exhausted)) this.pause();
+    if (!this.busy) void this.run();
+  }
+
+  private async run(): Promise<void> {
+    this.busy = true;
+    while (this.queue.length && !this.closed) {
+      const frame = this.queue.shift()!;
+      this.bytes -= frame.bytes;
+      this.budget.give(frame.bytes);
+      this.maybeResume();
+      try {
+        await this.handle(frame);
+      } catch (e) {
+        this.onError(e);
+      }
+    }
+    this.busy = false;
+  }
+
+  private pause(): void {
+    this.paused = true;
+    this.ws.pause();
+    this.events.paused();
+    const now = Date.now();
+    this.overruns = this.overruns.filter((t) => now - t < OVERRUN_WINDOW_MS);
+    this.overruns.push(now);
+    if (this.limits.maxOverruns > 0 && this.overruns.length > this.limits.maxOverruns) {
+      this.events.flooding();
+      return;
+    }
+    if (this.budget.exhausted) this.budget.whenRoom(this.resume);
+  }
+
+  private maybeResume(): void {
+    if (!this.paused || this.closed) return;
+    if (this.queue.length > this.limits.maxFrames / 2 || this.bytes > this.limits.maxBytes / 2) return;
+    if (this.budget.exhausted) return this.budget.whenRoom(this.resume);
+    this.paused = false;
+    this.ws.resume();
+  }
+
+  private close(): void {
+    this.closed = true;
+    this.budget.forget(this.resume);
+    this.budget.give(this.bytes);
+    this.bytes = 0;
+    this.queue.length = 0;
+  }
+}
+
+function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}

@@ -1,0 +1,116 @@
+import type { WebSocket } from 'ws';
+import type { ChatSocket } from '../delivery/chat-socket';
+import type { ProtocolVersion } from '../frames/frame-codec';
+
+/** How often a socket over its send budget is looked at until it drains. */
+const DRAIN_POLL_MS = 25;
+/** After closing a socket that does not read, how long its close handshake may take. */
+const CLOSE_GRACE_MS = 3000;
+
+/**
+ * A `ws` socket as delivery sees it: frames written within a send budget (bytes the network has
+ * not taken yet, as `bufferedAmount` counts them), confirmation pings, and liveness for the ping
+ * loop.
+ */
+export class WsChatSocket implements ChatSocket {
+  /** Cleared on each liveness ping, set by any pong: a socket that misses one is dropped. */
+  alive = true;
+  private confirmations = 0;
+  private waiting: { seq: number; resolve: (ok: boolean) => void }[] = [];
+  private drainListeners: (() => void)[] = [];
+  private drainTimer?: NodeJS.Timeout;
+  private over = false;
+  readonly closed: Promise<void>;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly id: string,
+    readonly userId: number,
+    readonly version: ProtocolVersion,
+    private readonly sendBudgetBytes: number,
+  ) {
+    ws.on('pong', (data: Buffer) => {
+      this.alive = true;
+      // Confirmation pings carry their number; a pong echoes it, and covers all earlier ones.
+      const seq = data.length ? Number(data.toString()) : NaN;
+      if (!Number.isInteger(seq)) return;
+      this.waiting = this.waiting.filter((w) => (w.seq <= seq ? (w.resolve(true), false) : true));
+    });
+    this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
+    ws.once('close', () => {
+      for (const w of this.waiting) w.resolve(false);
+      this.waiting = [];
+      if (this.drainTimer) clearInterval(this.drainTimer);
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
+
+  get overBudget(): boolean {
+    return this.over;
+  }
+
+  get bufferedBytes(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  send(data: string): boolean {
+    if (!this.isOpen) return false;
+    this.ws.send(data);
+    if (!this.over && this.ws.bufferedAmount > this.sendBudgetBytes) this.startDrainWatch();
+    return true;
+  }
+
+  onDrain(listener: () => void): void {
+    this.drainListeners.push(listener);
+  }
+
+  confirm(timeoutMs: number): Promise<boolean> {
+    if (!this.isOpen) return Promise.resolve(false);
+    const seq = ++this.confirmations;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting = this.waiting.filter((w) => w.seq !== seq);
+        resolve(false);
+      }, timeoutMs);
+      timer.unref();
+      this.waiting.push({
+        seq,
+        resolve: (ok) => {
+          clearTimeout(timer);
+          resolve(ok);
+        },
+      });
+      this.ws.ping(String(seq));
+    });
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+    // A client that does not read never answers the close frame either.
+    setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** Liveness: a ping whose pong any later frame or pong proves the client is there. */
+  ping(): void {
+    this.ws.ping();
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  private startDrainWatch(): void {
+    this.over = true;
+    this.drainTimer = setInterval(() => {
+      if (this.isOpen && this.ws.bufferedAmount > this.sendBudgetBytes / 2) return;
+      clearInterval(this.drainTimer);
+      this.drainTimer = undefined;
+      this.over = false;
+      if (this.isOpen) for (const listener of this.drainListeners) listener();
+    }, DRAIN_POLL_MS);
+    this.drainTimer.unref();
+  }
+}

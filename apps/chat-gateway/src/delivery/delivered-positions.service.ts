@@ -1,0 +1,103 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { MESSAGE_BUS, MessageBus } from '@app/bus';
+import { ConversationRepository, DeliveredPosition } from '@app/database';
+import { SerialBatcher } from '../messages/serial-batcher';
+
+const RETRY_MIN_MS = 200;
+const RETRY_MAX_MS = 5000;
+
+/**
+ * Records how far each user's devices have received each conversation: one position per
+ * conversation and member, never one write per message. Positions waiting to be written are
+ * merged (the highest wins), written together in one statement, and kept and retried when the
+ * write fails: a failed write would otherwise bring the same messages again at the next connect.
+ * Once written, the friend's sockets hear of it (the `delivered` receipt of protocol v2).
+ */
+@Injectable()
+export class DeliveredPositions implements OnApplicationShutdown {
+  private readonly logger = new Logger(DeliveredPositions.name);
+  /** Waiting to be written, by `user:friend`. */
+  private pending = new Map<string, DeliveredPosition>();
+  private readonly batcher = new SerialBatcher<true>(() => this.flush(), Number.MAX_SAFE_INTEGER);
+  private retryMs = 0;
+  private retryTimer?: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly conversations: ConversationRepository,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+  ) {}
+
+  record(userId: number, friendId: number, seq: number): void {
+    if (seq < 1) return;
+    const key = `${userId}:${friendId}`;
+    const known = this.pending.get(key);
+    if (known && known.seq >= seq) return;
+    this.pending.set(key, { userId, friendId, seq });
+    if (!this.retryTimer) this.batcher.push(true);
+  }
+
+  /**
+   * Resolves once every position recorded before the call is written (or `timeoutMs` passed), so
+   * a backlog read afterwards does not bring again what a socket of this process just got.
+   */
+  async settled(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.pending.size && Date.now() < deadline && !this.closed) {
+      await Promise.race([this.batcher.settled(), new Promise((r) => setTimeout(r, 20))]);
+    }
+    await this.batcher.settled();
+  }
+
+  /** Shutdown: writes what is waiting, once more if it fails. */
+  async drain(): Promise<void> {
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.batcher.push(true);
+    }
+    await this.batcher.drain();
+    if (this.pending.size) {
+      this.batcher.push(true);
+      await this.batcher.drain();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.drain();
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.pending.size) return;
+    const entries = [...this.pending.values()];
+    this.pending = new Map();
+    try {
+      await this.conversations.recordDelivered(entries);
+      this.retryMs = 0;
+    } catch (e) {
+      // Kept, merged with what came meanwhile, and written again after a pause.
+      for (const entry of entries) {
+        const key = `${entry.userId}:${entry.friendId}`;
+        const newer = this.pending.get(key);
+        if (!newer || newer.seq < entry.seq) this.pending.set(key, entry);
+      }
+      this.retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, this.retryMs * 2));
+      this.logger.warn(`recording ${entries.length} delivered position(s) failed, again in ${this.retryMs} ms: ${String(e)}`);
+      if (!this.closed && !this.retryTimer) {
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          this.batcher.push(true);
+        }, this.retryMs);
+        this.retryTimer.unref();
+      }
+      return;
+    }
+    for (const e of entries) {
+      this.bus
+        .publish([e.friendId], { type: 'delivered', by: e.userId, friendId: e.friendId, seq: e.seq })
+        .catch(() => undefined); // a lost receipt is superseded by the next one
+    }
+  }
+}

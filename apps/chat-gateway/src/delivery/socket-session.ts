@@ -1,0 +1,119 @@
+import type { FrameMessage } from '../frames/frame-codec';
+import type { ChatSocket } from './chat-socket';
+import { Arrival, ConversationOrder, ReadResult } from './conversation-order';
+
+export type SessionPhase = 'attaching' | 'live' | 'closed';
+
+/**
+ * Delivery's state for one socket: where each of its user's conversations stands on it, what it
+ * is reading, what it has confirmed. Conversations without activity since the socket attached are
+ * a number each (the first position it has not had); an order object exists only for those that
+ * moved.
+ */
+export class SocketSession {
+  phase: SessionPhase = 'attaching';
+  /** Events that arrived before the socket knew where its conversations start (replayed after). */
+  early: { friendId: number; arrival: Arrival<FrameMessage> }[] = [];
+  /** Too many early events to keep: re-read everything once attached. */
+  earlyOverflow = false;
+  /** The bus came back while attaching: re-read once attached. */
+  resyncAfterAttach = false;
+  /** Over its send budget: every conversation lags until the socket drains. */
+  lagging = false;
+  /** A write without a position found the socket closed: none of its positions count at close. */
+  writeFailed = false;
+  /**
+   * Per friend: a write found the socket closed (the client's close handshake had begun) at the
+   * position after this one, though the order had moved on: at close, the position counts up to here only.
+   */
+  readonly writeCaps = new Map<number, number>();
+
+  private readonly starts = new Map<number, number>();
+  private readonly orders = new Map<number, ConversationOrder<FrameMessage>>();
+  /** Per friend: reads up to here take only the friend's messages (the offline backlog bound). */
+  readonly backlogTo = new Map<number, number>();
+  /** Per friend: this socket's sends not yet stored (a read must wait for them, see SocketSession.park). */
+  private readonly ownInFlight = new Map<number, number>();
+  private readonly parked = new Map<number, ReadResult<FrameMessage>>();
+  /** Per friend: the contiguous position last recorded as delivered from this socket. */
+  readonly confirmed = new Map<number, number>();
+  /** Conversations whose contiguous position moved since the last confirmation. */
+  readonly unconfirmed = new Set<number>();
+  /** Gap timers by friend. */
+  readonly timers = new Map<number, NodeJS.Timeout>();
+  /** Friends whose reads wait for their turn; one read at a time per socket. */
+  readonly readQueue: number[] = [];
+  reading = false;
+
+  constructor(readonly socket: ChatSocket) {}
+
+  get userId(): number {
+    return this.socket.userId;
+  }
+
+  /** Where the conversations stood when the socket attached: the first position it has not had. */
+  setStart(friendId: number, next: number): void {
+    this.starts.set(friendId, next);
+  }
+
+  /** The conversation's order on this socket; a conversation unknown at attach is new, from position 1. */
+  order(friendId: number): ConversationOrder<FrameMessage> {
+    let order = this.orders.get(friendId);
+    if (!order) {
+      order = new ConversationOrder<FrameMessage>(this.starts.get(friendId) ?? 1);
+      this.starts.delete(friendId);
+      if (this.lagging) order.suspend();
+      this.orders.set(friendId, order);
+    }
+    return order;
+  }
+
+  /** The contiguous position of a conversation that counts as received: capped where a write failed. */
+  received(friendId: number): number {
+    const contiguous = this.order(friendId).contiguous;
+    const cap = this.writeCaps.get(friendId);
+    return cap === undefined ? contiguous : Math.min(cap, contiguous);
+  }
+
+  /** The first position of the conversation the socket has not had. */
+  nextOf(friendId: number): number {
+    return this.orders.get(friendId)?.next ?? this.starts.get(friendId) ?? 1;
+  }
+
+  /** Conversations with an order object (every one that moved since attach). */
+  activeOrders(): IterableIterator<[number, ConversationOrder<FrameMessage>]> {
+    return this.orders.entries();
+  }
+
+  sending(friendId: number): void {
+    this.ownInFlight.set(friendId, (this.ownInFlight.get(friendId) ?? 0) + 1);
+  }
+
+  /** One send settled; the read parked behind it, if this was the last one, is handed back. */
+  settled(friendId: number): ReadResult<FrameMessage> | undefined {
+    const left = (this.ownInFlight.get(friendId) ?? 1) - 1;
+    if (left > 0) {
+      this.ownInFlight.set(friendId, left);
+      return undefined;
+    }
+    this.ownInFlight.delete(friendId);
+    const parked = this.parked.get(friendId);
+    this.parked.delete(friendId);
+    return parked;
+  }
+
+  /**
+   * A full read returned while this socket's own sends to the friend are unsettled: one of its
+   * rows may be such a send, which must never be echoed, so it waits until they settle.
+   */
+  park(friendId: number, result: ReadResult<FrameMessage>): boolean {
+    if (!this.ownInFlight.get(friendId)) return false;
+    this.parked.set(friendId, result);
+    return true;
+  }
+
+  clearTimers(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+}

@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { ChatClock, DomainError, ErrorCode } from '@app/common';
+import { ChatConfig } from '@app/config';
+import { StoredMessage } from '@app/database';
+import type { ChatSocket } from '../delivery/chat-socket';
+import { DeliveryService } from '../delivery/delivery.service';
+import { ackFrame, SendCommand } from '../frames/frame-codec';
+import { refusalFrame } from '../frames/refusal-frames';
+import { SendOutcome, SendService } from '../messages/send.service';
+import { ChatMetrics } from '../ops/chat-metrics.service';
+import { FrameContext } from './frame-context';
+
+interface Slots {
+  used: number;
+  waiting: (() => void)[];
+}
+
+/**
+ * A chat message frame (no `type`): accepted, then stored while the socket's next frames are
+ * read; the answer (an ack for a clientMsgId, or an error frame) follows once the store does. A
+ * socket has at most CHAT_SENDS_IN_FLIGHT sends waiting for the database: beyond that its next
+ * frame waits, and so, through its bounded ingress, does the client.
+ */
+@Injectable()
+export class SendMessageHandler {
+  private readonly slots = new WeakMap<ChatSocket, Slots>();
+  private readonly refusals = new WeakMap<ChatSocket, { window: number; count: number }>();
+
+  constructor(
+    private readonly sends: SendService,
+    private readonly delivery: DeliveryService,
+    private readonly clock: ChatClock,
+    private readonly config: ChatConfig,
+    private readonly metrics: ChatMetrics,
+  ) {}
+
+  async handle(ctx: FrameContext, command: SendCommand): Promise<void> {
+    const socket = ctx.socket;
+    await this.takeSlot(socket);
+    let accepted;
+    try {
+      accepted = await this.sends.accept(socket.userId, command, ctx.receivedAt);
+    } catch (e) {
+      this.releaseSlot(socket);
+      this.metrics.framesIn.inc({ outcome: 'refused' });
+      if (e instanceof DomainError && e.code === ErrorCode.RateLimited) this.countRateRefusal(socket);
+      ctx.reply(refusalFrame(e, this.clock.wallClock(), command.to, command.clientMsgId));
+      return;
+    }
+    this.delivery.noteSending(socket, command.to);
+    // Not awaited: the next frame is read while this one is stored; order holds because the
+    // writer stores each conversation in call order.
+    void this.sends
+      .store(accepted, socket.id)
+      .then((outcome) => this.answer(ctx, command, outcome))
+      .finally(() => this.releaseSlot(socket));
+  }
+
+  private answer(ctx: FrameContext, command: SendCommand, outcome: SendOutcome): void {
+    const socket = ctx.socket;
+    switch (outcome.kind) {
+      case 'stored':
+      case 'repeat':
+        this.metrics.framesIn.inc({ outcome: outcome.kind === 'stored' ? 'stored' : 'duplicate' });
+        this.stored(ctx, command, outcome.message);
+        return;
+      case 'refused':
+        this.metrics.framesIn.inc({ outcome: 'failed' });
+        this.delivery.noteSendFailed(socket, command.to);
+        ctx.reply(refusalFrame(outcome.error, this.clock.wallClock(), command.to, command.clientMsgId));
+        return;
+      case 'late':
+        this.metrics.framesIn.inc({ outcome: 'failed' });
+        ctx.reply(refusalFrame(outcome.error, this.clock.wallClock(), command.to, command.clientMsgId));
+        // The database may yet say it stored it: then it is this socket's position, acked late.
+        void outcome.later.then((m) => (m ? this.stored(ctx, command, m) : this.delivery.noteSendFailed(socket, command.to)));
+        return;
+    }
+  }
+
+  private stored(ctx: FrameContext, command: SendCommand, m: StoredMessage): void {
+    this.delivery.noteSent(ctx.socket, m);
+    if (command.clientMsgId) ctx.reply(ackFrame(command.clientMsgId, m, ctx.socket.version));
+  }
+
+  private takeSlot(socket: ChatSocket): Promise<void> {
+    let slots = this.slots.get(socket);
+    if (!slots) this.slots.set(socket, (slots = { used: 0, waiting: [] }));
+    if (slots.used < this.config.sendsInFlight) {
+      slots.used += 1;
+      return Promise.resolve();
+    }
+    const s = slots;
+    return new Promise((resolve) =>
+      s.waiting.push(() => {
+        s.used += 1;
+        resolve();
+      }),
+    );
+  }
+
+  private releaseSlot(socket: ChatSocket): void {
+    const slots = this.slots.get(socket);
+    if (!slots) return;
+    slots.used -= 1;
+    slots.waiting.shift()?.();
+  }
+
+  /** A socket that keeps sending far over the rate limit is closed rather than answered forever. */
+  private countRateRefusal(socket: ChatSocket): void {
+    const limit = this.config.rateLimitCloseAfter;
+    if (limit === 0) return;
+    const window = Math.floor(Date.now() / (this.config.rateLimitWindowSec * 1000));
+    let r = this.refusals.get(socket);
+    if (!r || r.window !== window) this.refusals.set(socket, (r = { window, count: 0 }));
+    r.count += 1;
+    if (r.count === limit + 1) {
+      this.metrics.floodCloses.inc({ reason: 'rate' });
+      socket.close(1008, `sending too fast: ${limit} messages over the rate limit in one window`);
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './conversation-cursor';
+export * from './conversation.service';
+export * from './conversations.module';

@@ -1,0 +1,170 @@
+import { createPool, Pool, PoolConnection, PoolOptions } from 'mysql2';
+import { BatchWriter, driverErrorCode, InsertedRow, OutcomeUnknownError, rowToStored, StoredRowLike } from './batch-writer';
+import { BatchPlan, idempotencyKey, NewMessage, StoredMessage } from './message-batch';
+
+/** A derived table of `count` rows: the first names the columns, the rest follow by position. */
+function valuesTable(columns: readonly string[], count: number): string {
+  const first = `SELECT ${columns.map((c) => `? AS ${c}`).join(', ')}`;
+  const rest = ` UNION ALL SELECT ${columns.map(() => '?').join(', ')}`;
+  return first + rest.repeat(count - 1);
+}
+
+const SELECT_STORED = 'SELECT id, sender, `to`, text, create_time, seq, client_msg_id FROM `message`';
+/** How far back in a conversation the check after an unknown outcome looks for an unkeyed message. */
+const FIND_STORED_WINDOW = 500;
+
+/**
+ * Writes a batch in one round trip: MariaDB (10.5+) takes the whole transaction as one
+ * multi-statement query, because every value a statement needs comes from the ones before it
+ * inside the database: the counters' new values give the positions (INSERT ... SELECT), RETURNING
+ * gives the ids back, and the members' rows join the new last message.
+ *
+ * The deadline is checked by the database itself, once, when the batch reaches it: a batch held
+ * up on the way (a stalled network) and delivered after the deadline writes nothing. Every
+ * statement is guarded by that one check, so positions stay gapless.
+ *
+ * It has a pool of its own (multi-statements are on there and nowhere else), one connection per
+ * writer shard.
+ */
+export class MariaDbBatchWriter implements BatchWriter {
+  private readonly pool: Pool;
+
+  constructor(
+    options: PoolOptions,
+    connections: number,
+    /** Longest a batch may hold its connection: then the connection is dropped (outcome unknown). */
+    private readonly abandonAfterMs: number,
+  ) {
+    this.pool = createPool({ ...options, multipleStatements: true, connectionLimit: connections, maxIdle: connections, queueLimit: 1000 });
+    // A connection that fails in the pool is replaced at the next getConnection; nothing to do.
+    this.pool.on('connection', (c) => c.on('error', () => undefined));
+  }
+
+  async write(plan: BatchPlan, deadline: number): Promise<InsertedRow[] | 'expired'> {
+    const params: unknown[] = [deadline * 1000];
+    const counters = plan.shares.flatMap((s) => [s.lo, s.hi, s.count]);
+    const messages = plan.placed.flatMap((p, o) => [
+      o,
+      p.lo,
+      p.hi,
+      p.back,
+      p.item.senderId,
+      p.item.to,
+      p.item.text,
+      p.item.time,
+      p.item.clientMsgId ?? null,
+    ]);
+    const members = plan.members.flatMap((m) => [m.userId, m.friendId, m.lo, m.hi, m.received, m.receivedBack]);
+    params.push(...counters, ...messages, ...members);
+    const sql = [
+      "SET @chat_batch_ok := (TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) < ?)",
+      'START TRANSACTION',
+      `INSERT INTO conversation (user_lo, user_hi, message_count)
+         SELECT v.lo, v.hi, v.n FROM (${valuesTable(['lo', 'hi', 'n'], plan.shares.length)}) v WHERE @chat_batch_ok
+         ON DUPLICATE KEY UPDATE message_count = message_count + VALUES(message_count)`,
+      `INSERT INTO \`message\` (sender, \`to\`, text, update_time, create_time, conversation_id, seq, client_msg_id)
+         SELECT v.s, v.t, v.x, v.tm, v.tm, c.id, c.message_count - v.b, v.k
+         FROM (${valuesTable(['o', 'lo', 'hi', 'b', 's', 't', 'x', 'tm', 'k'], plan.placed.length)}) v
+         JOIN conversation c ON c.user_lo = v.lo AND c.user_hi = v.hi
+         WHERE @chat_batch_ok ORDER BY v.o
+         RETURNING id, sender, \`to\`, seq`,
+      `INSERT INTO conversation_member (user_id, friend_id, conversation_id, last_seq, last_message_id, received_count, received_seq)
+         SELECT v.u, v.f, c.id, c.message_count, m.id, v.rc, IF(v.rc > 0, c.message_count - v.rb, 0)
+         FROM (${valuesTable(['u', 'f', 'lo', 'hi', 'rc', 'rb'], plan.members.length)}) v
+         JOIN conversation c ON c.user_lo = v.lo AND c.user_hi = v.hi
+         JOIN \`message\` m ON m.conversation_id = c.id AND m.seq = c.message_count
+         WHERE @chat_batch_ok
+         ON DUPLICATE KEY UPDATE last_seq = GREATEST(last_seq, VALUES(last_seq)),
+           last_message_id = GREATEST(last_message_id, VALUES(last_message_id)),
+           received_count = received_count + VALUES(received_count),
+           received_seq = GREATEST(received_seq, VALUES(received_seq))`,
+      'COMMIT',
+    ].join(';\n');
+
+    // Failing to get a connection leaves nothing behind: that error is certain.
+    const conn = await this.connection();
+    const timer = setTimeout(() => conn.destroy(), this.abandonAfterMs);
+    try {
+      const results = (await query(conn, sql, params)) as unknown[];
+      const rows = results[3] as InsertedRow[];
+      return rows.length ? rows : 'expired';
+    } catch (e) {
+      if (driverErrorCode(e)?.startsWith('ER_')) {
+        // The server refused a statement: the rest of the query (COMMIT included) did not run.
+        await query(conn, 'ROLLBACK', []).catch(() => conn.destroy());
+        throw e;
+      }
+      // The connection failed with the batch on it: committed or not, nobody can say yet.
+      conn.destroy();
+      throw new OutcomeUnknownError(e);
+    } finally {
+      clearTimeout(timer);
+      conn.release();
+    }
+  }
+
+  async findByKeys(keys: readonly { senderId: number; clientMsgId: string }[]): Promise<Map<string, StoredMessage>> {
+    if (!keys.length) return new Map();
+    const rows = (await this.run(
+      `${SELECT_STORED} WHERE ${keys.map(() => '(sender = ? AND client_msg_id = ?)').join(' OR ')}`,
+      keys.flatMap((k) => [k.senderId, k.clientMsgId]),
+    )) as StoredRowLike[];
+    return new Map(rows.map((r) => [idempotencyKey(Number(r.sender), String(r.client_msg_id)), rowToStored(r)]));
+  }
+
+  async findStored(items: readonly NewMessage[]): Promise<Map<number, StoredMessage>> {
+    const out = new Map<number, StoredMessage>();
+    const keyed = items.flatMap((m, i) => (m.clientMsgId === undefined ? [] : [{ i, senderId: m.senderId, clientMsgId: m.clientMsgId }]));
+    const byKey = await this.findByKeys(keyed);
+    for (const k of keyed) {
+      const found = byKey.get(idempotencyKey(k.senderId, k.clientMsgId));
+      if (found) out.set(k.i, found);
+    }
+    for (const [i, m] of items.entries()) {
+      if (m.clientMsgId !== undefined) continue;
+      const rows = (await this.run(
+        `${SELECT_STORED} WHERE conversation_id = (SELECT id FROM conversation WHERE user_lo = ? AND user_hi = ?)
+           AND seq > (SELECT message_count FROM conversation WHERE user_lo = ? AND user_hi = ?) - ?
+           AND sender = ? AND \`to\` = ? AND create_time = ? AND text = ? ORDER BY seq LIMIT 1`,
+        [
+          ...[Math.min(m.senderId, m.to), Math.max(m.senderId, m.to)],
+          ...[Math.min(m.senderId, m.to), Math.max(m.senderId, m.to)],
+          FIND_STORED_WINDOW,
+          m.senderId,
+          m.to,
+          m.time,
+          m.text,
+        ],
+      )) as StoredRowLike[];
+      if (rows[0]) out.set(i, rowToStored(rows[0]));
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.pool.end(() => resolve()));
+  }
+
+  private connection(): Promise<PoolConnection> {
+    return new Promise((resolve, reject) => this.pool.getConnection((err, conn) => (err ? reject(err) : resolve(conn))));
+  }
+
+  private async run(sql: string, params: unknown[]): Promise<unknown> {
+    const conn = await this.connection();
+    const timer = setTimeout(() => conn.destroy(), this.abandonAfterMs);
+    try {
+      return await query(conn, sql, params);
+    } catch (e) {
+      conn.destroy();
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      // A no-op on a destroyed connection (it left the pool).
+      conn.release();
+    }
+  }
+}
+
+function query(conn: PoolConnection, sql: string, params: unknown[]): Promise<unknown> {
+  return new Promise((resolve, reject) => conn.query(sql, params, (err, result) => (err ? reject(err) : resolve(result))));
+}
