@@ -7,10 +7,9 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
-import { hostname } from 'node:os';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { MESSAGE_BUS, MessageBus } from '@app/bus';
-import { ChatClock, DomainError, ErrorCode } from '@app/common';
+import { ChatClock, DomainError, ErrorCode, processInstanceId } from '@app/common';
 import { BusConfig, ChatConfig, CoreConfig } from '@app/config';
 import { ReadinessRegistry } from '@app/ops';
 import { DeliveredMarker } from '../delivery/delivered-marker.service';
@@ -55,7 +54,7 @@ export class ChatGateway implements OnModuleInit, OnGatewayInit, OnGatewayConnec
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     core: CoreConfig,
   ) {
-    this.instanceId = core.instanceId ?? `${hostname()}-${process.pid}`;
+    this.instanceId = processInstanceId(core);
   }
 
   onModuleInit(): void {
