@@ -1,6 +1,5 @@
 import { Global, Logger, Module } from '@nestjs/common';
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { processInstanceId } from '@app/common';
 import { BusConfig, CoreConfig } from '@app/config';
 import { InProcessMessageBus } from './in-process-message.bus';
 import { MESSAGE_BUS, MessageBus } from './message-bus';
@@ -9,9 +8,8 @@ import { RedisMessageBus } from './redis-message.bus';
 /** Builds the bus the configuration asks for: Redis between replicas, or in process. */
 export function createMessageBus(bus: BusConfig, core: CoreConfig): MessageBus {
   if (!bus.redisUrl) return new InProcessMessageBus();
-  // A random suffix: two replicas configured with the same INSTANCE_ID (or both pid 1 in
-  // containers) would otherwise skip each other's messages as their own echo.
-  const instanceId = `${core.instanceId ?? hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  // Never another replica's, which would skip our messages as its own echo.
+  const instanceId = processInstanceId(core);
   new Logger('BusModule').log(`Redis bus as ${instanceId} (prefix "${bus.keyPrefix}"${bus.cluster ? ', cluster' : ''})`);
   return new RedisMessageBus({
     url: bus.redisUrl,

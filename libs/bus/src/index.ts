@@ -1,4 +1,5 @@
 export * from './message-bus';
 export * from './in-process-message.bus';
+export * from './redis-connection.factory';
 export * from './redis-message.bus';
 export * from './bus.module';

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type Redis from 'ioredis';
 import type { RedisOptions } from 'ioredis';
-import { BusMessage } from './message-bus';
+import { BusEvent, BusMessage } from './message-bus';
+import { RedisConnectionRole } from './redis-connection.factory';
 import { BusUnavailableError, RedisMessageBus, RedisMessageBusOptions } from './redis-message.bus';
 
 // A stand-in for one ioredis connection: records commands, lets the spec drive its state.
@@ -102,7 +103,7 @@ const message = (id: number, overrides: Partial<BusMessage> = {}): BusMessage =>
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 function makeBus(overrides: Partial<RedisMessageBusOptions> = {}) {
-  const connections: Record<'publisher' | 'subscriber', FakeConnection> = {} as never;
+  const connections: Partial<Record<RedisConnectionRole, FakeConnection>> = {};
   const subscribers: FakeConnection[] = [];
   const bus = new RedisMessageBus({
     url: 'redis://fake:6379',
@@ -111,10 +112,11 @@ function makeBus(overrides: Partial<RedisMessageBusOptions> = {}) {
     commandTimeoutMs: 500,
     shardedPubSub: 'auto',
     healthCheckIntervalMs: 0,
-    connect: (role, _url, options) => {
-      connections[role] = new FakeConnection(options);
-      if (role === 'subscriber') subscribers.push(connections[role]);
-      return connections[role] as unknown as Redis;
+    connect: (role, options) => {
+      const connection = new FakeConnection(options);
+      connections[role] = connection;
+      if (role === 'subscriber') subscribers.push(connection);
+      return connection as unknown as Redis;
     },
     ...overrides,
   });
@@ -122,7 +124,7 @@ function makeBus(overrides: Partial<RedisMessageBusOptions> = {}) {
   bus.onEvent((userId, msg) => msg.type === 'message' && received.push([userId, msg]));
   let resyncs = 0;
   bus.onResync(() => (resyncs += 1));
-  return { bus, pub: connections.publisher, sub: connections.subscriber, subscribers, received, resyncs: () => resyncs };
+  return { bus, pub: connections.publisher!, sub: connections.subscriber!, subscribers, received, resyncs: () => resyncs };
 }
 
 async function liveBus(overrides: Partial<RedisMessageBusOptions> = {}) {
@@ -197,6 +199,37 @@ describe('RedisMessageBus', () => {
     sub.emit('smessage', 'other:user:{2}', JSON.stringify({ v: 1, from: 'x', msg: message(13) }));
     expect(received).toEqual([[2, message(10, { to: 2 })]]);
     expect(sub.sent).toContainEqual(['sunsubscribe', 't1:user:{3}']);
+  });
+
+  it('delivers the other events of a peer from `ev`, and a message of the previous release without `type`', async () => {
+    const { bus, sub } = await liveBus();
+    const events: Array<[number, BusEvent]> = [];
+    bus.onEvent((userId, event) => events.push([userId, event]));
+    await bus.subscribe(2);
+    const read: BusEvent = { type: 'read', by: 1, friendId: 2, seq: 3, time: '2024-01-02 03:04:05' };
+    const typing: BusEvent = { type: 'typing', by: 1, friendId: 2 };
+    const { type: _type, ...previousRelease } = message(8);
+    for (const envelope of [{ ev: read }, { ev: typing }, { msg: previousRelease }]) {
+      sub.emit('smessage', 't1:user:{2}', JSON.stringify({ v: 1, from: 'replica-b', ...envelope }));
+    }
+    expect(events).toEqual([
+      [2, read],
+      [2, typing],
+      [2, message(8)],
+    ]);
+  });
+
+  it('drops what is not an envelope, or carries nothing this release knows, without throwing', async () => {
+    const { bus, sub, resyncs } = await liveBus();
+    const events: BusEvent[] = [];
+    bus.onEvent((_userId, event) => events.push(event));
+    await bus.subscribe(2);
+    for (const payload of ['null', '42', '[]', '{"v":1,"from":"b"}', '{"v":1,"from":"b","ev":{"type":"reaction","by":1}}']) {
+      expect(() => sub.emit('smessage', 't1:user:{2}', payload)).not.toThrow();
+    }
+    await settle();
+    expect(events).toEqual([]);
+    expect(resyncs()).toBe(0);
   });
 
   it('keeps delivering locally and rejects fast while the publisher is down, then hints peers to resync', async () => {

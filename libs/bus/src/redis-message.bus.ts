@@ -1,11 +1,23 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
-import Redis, { Cluster, ClusterOptions, RedisOptions } from 'ioredis';
-import { BusEvent, BusEventHandler, BusMessage, MessageBus } from './message-bus';
+import type Redis from 'ioredis';
+import { BusEnvelopeCodec } from './bus-envelope';
+import { BusEvent, BusEventHandler, MessageBus } from './message-bus';
+import { RedisConnection, RedisConnectionFactory, RedisOpener } from './redis-connection.factory';
+import {
+  beginResubscription,
+  closedSubscriberState,
+  heldWhileDown,
+  initialSubscriberState,
+  isCurrentAttempt,
+  resubscribed,
+  resubscriptionFailed,
+  sameGeneration,
+  SubscriberState,
+  subscriptionsLost,
+  watchStall,
+} from './subscriber-state';
 
 export type ShardedPubSubMode = 'auto' | 'on' | 'off';
-
-/** One Redis server, or a Redis Cluster seen through ioredis' cluster client. */
-export type BusConnection = Redis | Cluster;
 
 export interface RedisMessageBusOptions {
   /** redis://[:password@]host:port[/db] or rediss://...; with `cluster`, seed nodes separated by commas. */
@@ -24,8 +36,8 @@ export interface RedisMessageBusOptions {
   healthCheckIntervalMs: number;
   /** Most users whose failed publish is remembered for a resync hint after reconnect. */
   maxMissedUsers?: number;
-  /** Replaces `new Redis(url, options)`; unit specs hand in a fake. */
-  connect?: (role: 'publisher' | 'subscriber', url: string, options: RedisOptions) => BusConnection;
+  /** Opens a connection from the factory's options instead of ioredis; unit specs hand in a fake. */
+  connect?: RedisOpener;
 }
 
 /** Thrown (fast) while Redis cannot take the command; the caller keeps working locally. */
@@ -34,20 +46,6 @@ export class BusUnavailableError extends Error {
     super(`Redis bus unavailable: ${reason}`);
     this.name = 'BusUnavailableError';
   }
-}
-
-/**
- * What travels on a user channel: an event, or a hint that peers must re-read. Messages travel
- * in `msg`, as replicas of the previous release read them (a rolling upgrade keeps delivering);
- * the other events in `ev`, which those replicas ignore.
- */
-interface Envelope {
-  v: 1;
-  /** instanceId of the publisher. */
-  from: string;
-  msg?: Omit<BusMessage, 'type'> & { type?: 'message' };
-  ev?: BusEvent;
-  resync?: true;
 }
 
 type PubSubMode = 'sharded' | 'classic';
@@ -68,74 +66,40 @@ const RESUBSCRIBE_BATCH = 500;
  * user is re-subscribed before onResync handlers fire, so the gateway can re-read from the
  * database. Users whose publish failed get a resync hint on their channel after reconnect, which
  * makes replicas that never lost Redis themselves re-read too.
+ *
+ * The parts: the wire format (BusEnvelopeCodec), the connections (RedisConnectionFactory) and the
+ * subscriber's life (SubscriberState); this class wires them to ioredis' events.
  */
 export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
   private readonly logger = new Logger(RedisMessageBus.name);
-  private readonly publisher: BusConnection;
+  private readonly codec: BusEnvelopeCodec;
+  private readonly connections: RedisConnectionFactory;
+  private readonly publisher: RedisConnection;
   // Replaced as a whole when a cluster client's shard subscribers wedge (see restartSubscriber).
-  private subscriber: BusConnection;
-  private readonly connect: (role: 'publisher' | 'subscriber', url: string, options: RedisOptions) => BusConnection;
-  private readonly subscriberOptions: RedisOptions;
+  private subscriber: RedisConnection;
+  private state: SubscriberState = initialSubscriberState;
   private readonly held = new Set<number>();
   private readonly missed = new Set<number>();
   private readonly resyncHandlers: Array<() => void> = [];
   private handler: BusEventHandler = () => undefined;
   private mode: PubSubMode | undefined;
-  private subscriberLive = false;
-  // Why the next successful (re)subscription must ask holders to re-read: subscriptions were
-  // lost after being live, or a user was taken on while they could not be made.
-  private lostSinceLive = false;
-  private heldWhileDown = false;
-  private droppedWhileLive = false;
-  // Bumped whenever the subscriber connection changes state, so a resubscription that finishes
-  // after the connection dropped again does not declare the bus live.
-  private generation = 0;
   private resyncScheduled = false;
-  // A re-subscription of every held user is running (onSubscriberReady).
-  private resubscribing = false;
-  // When the subscriber was last seen connected but not live (cluster watchdog), 0 otherwise.
-  private stalledSince = 0;
-  private closed = false;
+  // An outage was logged; the next live state logs the way back.
   private outage = false;
   private healthTimer: NodeJS.Timeout | undefined;
   private reconnectCount = 0;
 
   constructor(private readonly options: RedisMessageBusOptions) {
-    const common: RedisOptions = {
-      // Fail fast: the gateway stores first and must not wait on a bus that is away.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs,
-      connectTimeout: Math.max(options.commandTimeoutMs, 2000),
-      retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
-      lazyConnect: false,
-    };
-    this.connect =
-      options.connect ??
-      ((role: 'publisher' | 'subscriber', url: string, opts: RedisOptions) =>
-        options.cluster ? connectCluster(role, url, opts) : new Redis(url, opts));
+    this.codec = new BusEnvelopeCodec(options.keyPrefix, options.instanceId);
+    this.connections = new RedisConnectionFactory(options, options.connect);
     // A cluster has no broadcast-free classic pub/sub: PUBLISH goes to every node.
     if (options.cluster) this.mode = 'sharded';
-    this.publisher = this.connect('publisher', options.url, {
-      ...common,
-      connectionName: `${options.instanceId}:pub`,
-      autoResendUnfulfilledCommands: false,
-      // Publishes issued in the same tick leave in one write: one syscall instead of one per
-      // channel, in the same order.
-      enableAutoPipelining: true,
-    });
+    this.publisher = this.connections.connect('publisher', `${options.instanceId}:pub`);
     this.publisher.on('ready', () => void this.onPublisherReady());
     this.publisher.on('close', () => this.noteOutage('publisher connection closed'));
     // ioredis emits 'error' on every failed reconnect; the outage is logged once instead.
     this.publisher.on('error', (err: Error) => this.noteOutage(err.message));
 
-    // Subscriptions are restored here, not by ioredis, so we know when they are all confirmed.
-    this.subscriberOptions = {
-      ...common,
-      connectionName: `${options.instanceId}:sub`,
-      autoResubscribe: false,
-      autoResendUnfulfilledCommands: false,
-    };
     this.subscriber = this.openSubscriber();
 
     if (options.healthCheckIntervalMs > 0) {
@@ -145,11 +109,12 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
   }
 
   /** Connects a subscriber client; events of a client that has since been replaced are ignored. */
-  private openSubscriber(): BusConnection {
-    const sub = this.connect('subscriber', this.options.url, this.subscriberOptions);
+  private openSubscriber(): RedisConnection {
+    // Subscriptions are restored here, not by ioredis, so we know when they are all confirmed.
+    const sub = this.connections.connect('subscriber', `${this.options.instanceId}:sub`);
     const current = () => sub === this.subscriber && !this.closed;
     sub.on('ready', () => {
-      if (current() && !this.subscriberLive) void this.onSubscriberReady();
+      if (current() && !this.live) void this.onSubscriberReady();
     });
     sub.on('close', () => {
       if (current()) this.onSubscriberLost();
@@ -171,12 +136,12 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
         // Only the per-shard subscriber connections carry subscriptions; the cluster client
         // also drops and replaces its ordinary node connections as it learns the slot map.
         const shardSubscriber = /\(ssubscriber\)/.test(node?.options?.connectionName ?? '');
-        if (current() && shardSubscriber && this.subscriberLive) this.onSubscriberLost();
+        if (current() && shardSubscriber && this.live) this.onSubscriberLost();
       });
       // Also sent while the client is still connecting (for an empty slot map): that one is
       // followed by 'ready', which does the work.
       sub.on('subscribersReady', () => {
-        if (current() && !this.subscriberLive && sub.status === 'ready') void this.onSubscriberReady();
+        if (current() && !this.live && sub.status === 'ready') void this.onSubscriberReady();
       });
     }
     return sub;
@@ -211,7 +176,7 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
 
   /** `<prefix>user:{<id>}`: the braces are the Redis Cluster hash tag. */
   channelFor(userId: number): string {
-    return `${this.options.keyPrefix}user:{${userId}}`;
+    return this.codec.channelFor(userId);
   }
 
   /** The pub/sub flavour in use, once the server has been reached. */
@@ -231,8 +196,7 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
       if (this.held.has(userId)) this.deliver(userId, event);
     }
     if (this.closed) return;
-    const envelope: Envelope = event.type === 'message' ? { v: 1, from: this.options.instanceId, msg: event } : { v: 1, from: this.options.instanceId, ev: event };
-    const payload = JSON.stringify(envelope);
+    const payload = this.codec.encode(event);
     const failures: number[] = [];
     let firstError: unknown;
     // One connection writes the commands in call order, so each user's channel sees them in order.
@@ -258,16 +222,16 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
     if (this.closed) throw new BusUnavailableError('bus closed');
     const mode = this.mode;
     if (this.subscriber.status !== 'ready' || !mode) {
-      this.heldWhileDown = true;
+      this.state = heldWhileDown(this.state);
       throw new BusUnavailableError(`subscriber ${this.subscriber.status}`);
     }
-    const generation = this.generation;
+    const before = this.state;
     try {
       await this.subscribeChannels(mode, [this.channelFor(userId)]);
     } catch (err) {
       // We no longer know what the server holds for us: rebuild the connection, which
       // re-subscribes every held user and fires onResync.
-      if (generation === this.generation && this.subscriber.status === 'ready') {
+      if (sameGeneration(before, this.state) && this.subscriber.status === 'ready') {
         this.restartSubscriber(`subscribe failed (${errorText(err)})`);
       }
       throw new BusUnavailableError(errorText(err));
@@ -296,13 +260,12 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
   }
 
   isLive(): boolean {
-    return !this.closed && this.subscriberLive && this.subscriber.status === 'ready' && this.publisher.status === 'ready';
+    return this.live && this.subscriber.status === 'ready' && this.publisher.status === 'ready';
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
-    this.subscriberLive = false;
+    this.state = closedSubscriberState;
     this.held.clear();
     if (this.healthTimer) clearInterval(this.healthTimer);
     await Promise.all([quitQuietly(this.subscriber), quitQuietly(this.publisher)]);
@@ -346,27 +309,34 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
     }
   }
 
+  private get closed(): boolean {
+    return this.state.kind === 'closed';
+  }
+
+  private get live(): boolean {
+    return this.state.kind === 'live';
+  }
+
   private async onSubscriberReady(): Promise<void> {
-    const generation = ++this.generation;
-    this.resubscribing = true;
+    const attempt = beginResubscription(this.state);
+    if (attempt.kind !== 'resubscribing') return;
+    this.state = attempt;
+    const { generation } = attempt;
     try {
       const mode = await this.detectMode(this.subscriber);
       const users = [...this.held];
       for (let i = 0; i < users.length; i += RESUBSCRIBE_BATCH) {
-        if (generation !== this.generation) return;
+        if (!isCurrentAttempt(this.state, generation)) return;
         await this.subscribeChannels(
           mode,
           users.slice(i, i + RESUBSCRIBE_BATCH).map((userId) => this.channelFor(userId)),
         );
       }
       // Confirmed on a client that is not (or no longer) ready: its 'ready' starts over.
-      if (generation !== this.generation || this.closed || this.subscriber.status !== 'ready') return;
-      this.subscriberLive = true;
-      const resync = this.lostSinceLive || this.heldWhileDown;
-      if (this.droppedWhileLive) this.reconnectCount += 1;
-      this.droppedWhileLive = false;
-      this.lostSinceLive = false;
-      this.heldWhileDown = false;
+      const done = resubscribed(this.state, generation, this.subscriber.status === 'ready');
+      this.state = done.state;
+      if (!done.wentLive) return;
+      if (done.wentLive.reconnected) this.reconnectCount += 1;
       if (this.outage) {
         this.outage = false;
         this.logger.log(`Redis bus back (${mode} pub/sub, ${users.length} users re-subscribed)`);
@@ -375,23 +345,16 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
       }
       // Anything published while we were away is gone from pub/sub; users held before this
       // moment may have missed messages, so holders re-read from the database.
-      if (resync) this.fireResync();
+      if (done.wentLive.resync) this.fireResync();
     } catch (err) {
-      if (generation !== this.generation || this.closed) return;
-      this.restartSubscriber(`re-subscription failed (${errorText(err)})`);
-    } finally {
-      if (generation === this.generation) this.resubscribing = false;
+      const failed = resubscriptionFailed(this.state, generation);
+      this.state = failed.state;
+      if (failed.restart) this.restartSubscriber(`re-subscription failed (${errorText(err)})`);
     }
   }
 
   private onSubscriberLost(): void {
-    if (this.subscriberLive) this.droppedWhileLive = true;
-    // Held users may have missed messages while subscriptions were down; with none held there
-    // is nothing to re-read.
-    if (this.held.size > 0) this.lostSinceLive = true;
-    this.generation += 1;
-    this.subscriberLive = false;
-    this.resubscribing = false;
+    this.state = subscriptionsLost(this.state, this.held.size);
     this.noteOutage('subscriber connection closed');
   }
 
@@ -406,13 +369,13 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
     // Tell the holders of every user whose message we could not publish to re-read.
     const users = [...this.missed];
     this.missed.clear();
-    const hint = JSON.stringify({ v: 1, from: this.options.instanceId, resync: true } satisfies Envelope);
+    const hint = this.codec.encodeResyncHint();
     await Promise.all(
       users.map((userId) => this.send(this.channelFor(userId), hint).catch(() => this.rememberMissed(userId))),
     );
   }
 
-  private async detectMode(connection: BusConnection): Promise<PubSubMode> {
+  private async detectMode(connection: RedisConnection): Promise<PubSubMode> {
     if (this.mode) return this.mode;
     let mode: PubSubMode;
     if (this.options.shardedPubSub === 'on') mode = 'sharded';
@@ -427,27 +390,23 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
   }
 
   private onChannelMessage(channel: string, payload: string): void {
-    const userId = this.userOf(channel);
+    const userId = this.codec.userOf(channel);
     if (userId === undefined || !this.held.has(userId)) return;
-    let envelope: Envelope;
-    try {
-      envelope = JSON.parse(payload) as Envelope;
-    } catch {
-      this.logger.warn(`dropped an unparsable bus payload on ${channel}`);
-      return;
+    const decoded = this.codec.decode(payload);
+    switch (decoded.kind) {
+      case 'event':
+        this.deliver(userId, decoded.event);
+        return;
+      case 'resync':
+        this.fireResync();
+        return;
+      case 'garbage':
+        this.logger.warn(`dropped a bus payload on ${channel}: ${decoded.reason}`);
+        return;
+      case 'echo': // our own publish (or hint), already delivered locally
+      case 'unknown': // a later release's addition
+        return;
     }
-    // Our own publish (or hint) was already delivered locally.
-    if (envelope.from === this.options.instanceId) return;
-    if (envelope.resync) this.fireResync();
-    else if (envelope.msg) this.deliver(userId, { ...envelope.msg, type: 'message' });
-    else if (envelope.ev) this.deliver(userId, envelope.ev);
-  }
-
-  private userOf(channel: string): number | undefined {
-    const prefix = `${this.options.keyPrefix}user:{`;
-    if (!channel.startsWith(prefix) || !channel.endsWith('}')) return undefined;
-    const userId = Number(channel.slice(prefix.length, -1));
-    return Number.isSafeInteger(userId) ? userId : undefined;
   }
 
   private deliver(userId: number, event: BusEvent): void {
@@ -501,7 +460,7 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
   }
 
   /** Why a ready connection did not answer a ping; undefined when it did, or is no longer ready. */
-  private async pingError(connection: BusConnection): Promise<string | undefined> {
+  private async pingError(connection: RedisConnection): Promise<string | undefined> {
     if (this.closed || connection.status !== 'ready') return undefined;
     try {
       await connection.ping();
@@ -512,53 +471,18 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
   }
 
   /**
-   * A cluster client that lost a shard subscriber only comes back through 'subscribersReady',
-   * which a wedged shard subscriber group never sends while the client itself stays 'ready'.
-   * Connected but not live for a while, with no re-subscription running: try one ourselves; it
-   * either succeeds or restarts the subscriber.
+   * Connected but not live for a while, with no re-subscription running (see watchStall): try
+   * one ourselves; it either succeeds or restarts the subscriber.
    */
   private watchClusterSubscriber(): void {
-    if (!this.options.cluster || this.subscriberLive || this.resubscribing || this.subscriber.status !== 'ready') {
-      this.stalledSince = 0;
-      return;
-    }
-    const now = Date.now();
-    this.stalledSince ||= now;
-    if (now - this.stalledSince < this.shardRebuildMs) return;
-    this.stalledSince = 0;
-    void this.onSubscriberReady();
+    if (!this.options.cluster) return;
+    const watched = watchStall(this.state, this.subscriber.status === 'ready', Date.now(), this.shardRebuildMs);
+    this.state = watched.state;
+    if (watched.resubscribe) void this.onSubscriberReady();
   }
 }
 
-/** ioredis' cluster client with one subscriber per shard; seeds from `redis://a:6379,redis://b:6379`. */
-export function connectCluster(role: 'publisher' | 'subscriber', urls: string, options: RedisOptions): Cluster {
-  const seeds = urls.split(',').map((u) => new URL(u.trim()));
-  const first = seeds[0];
-  const redisOptions: RedisOptions = {
-    ...options,
-    username: first.username ? decodeURIComponent(first.username) : undefined,
-    password: first.password ? decodeURIComponent(first.password) : undefined,
-    tls: first.protocol === 'rediss:' ? {} : undefined,
-  };
-  const clusterOptions: ClusterOptions = {
-    // Must stay on for a cluster: its ready check (CLUSTER INFO) goes to a node connection that
-    // may still be connecting, and without the queue it fails with "Connection is closed", the
-    // client tears itself down and starts over right after connecting. Our commands do not
-    // queue: the bus only sends on a client that is 'ready', and each node command is bounded
-    // by commandTimeout.
-    enableOfflineQueue: true,
-    enableAutoPipelining: role === 'publisher',
-    shardedSubscribers: role === 'subscriber',
-    clusterRetryStrategy: (attempt) => Math.min(100 * attempt, 2000),
-    redisOptions,
-  };
-  return new Cluster(
-    seeds.map((u) => ({ host: u.hostname, port: Number(u.port || 6379) })),
-    clusterOptions,
-  );
-}
-
-async function quitQuietly(connection: BusConnection): Promise<void> {
+async function quitQuietly(connection: RedisConnection): Promise<void> {
   if (connection.status === 'end') return;
   try {
     if (connection.status === 'ready') await connection.quit();

@@ -6,3 +6,4 @@ export * from './common.module';
 export * from './bootstrap';
 export * from './openapi';
 export * from './with-timeout';
+export * from './instance-id';

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { hostname } from 'node:os';
 import type { WebSocket } from 'ws';
+import { processInstanceId } from '@app/common';
 import { ChatConfig, CoreConfig } from '@app/config';
 import { DeliveryService } from '../delivery/delivery.service';
 import { FrameDispatcher } from '../handlers/frame-dispatcher';
@@ -31,7 +31,7 @@ export class ConnectionManager {
     private readonly metrics: ChatMetrics,
     core: CoreConfig,
   ) {
-    this.instanceId = core.instanceId ?? `${hostname()}-${process.pid}`;
+    this.instanceId = processInstanceId(core);
     this.budget = new InboundBudget(config.inboundTotalBytes);
   }
 

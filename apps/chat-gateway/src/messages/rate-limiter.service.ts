@@ -1,6 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import Redis, { Cluster, RedisOptions } from 'ioredis';
-import { connectCluster } from '@app/bus';
+import { RedisConnection, RedisConnectionFactory } from '@app/bus';
 import { BusConfig, ChatConfig } from '@app/config';
 
 // INCR and set the expiry in one step, so a crash between the two cannot leave a counter behind.
@@ -16,7 +15,7 @@ type CountingRedis = { chatRateCount(key: string, ttlMs: string): Promise<number
 @Injectable()
 export class RateLimiter implements OnApplicationShutdown {
   private readonly logger = new Logger(RateLimiter.name);
-  private readonly redis?: Redis | Cluster;
+  private readonly redis?: RedisConnection;
   private readonly windowMs: number;
   private local = new Map<number, number>();
   /** Users already over the limit in the current window. */
@@ -29,15 +28,9 @@ export class RateLimiter implements OnApplicationShutdown {
   ) {
     this.windowMs = config.rateLimitWindowSec * 1000;
     if (bus.redisUrl && config.rateLimitCount > 0) {
-      const options: RedisOptions = {
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-        commandTimeout: bus.commandTimeoutMs,
-        enableAutoPipelining: true,
-        connectionName: 'chat-rate-limit',
-      };
       // Each counter key carries the user as hash tag, so on a cluster it lives on one shard.
-      this.redis = bus.cluster ? connectCluster('publisher', bus.redisUrl, options) : new Redis(bus.redisUrl, options);
+      const connections = new RedisConnectionFactory({ url: bus.redisUrl, cluster: bus.cluster, commandTimeoutMs: bus.commandTimeoutMs });
+      this.redis = connections.connect('counter', 'chat-rate-limit');
       this.redis.on('error', (e: Error) => this.logger.debug(`rate-limit Redis: ${e.message}`));
       // EVALSHA with the script's digest (EVAL with its text when Redis does not know it yet).
       this.redis.defineCommand('chatRateCount', { numberOfKeys: 1, lua: INCR_WITH_TTL });
