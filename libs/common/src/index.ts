@@ -5,3 +5,4 @@ export * from './chat-clock';
 export * from './common.module';
 export * from './bootstrap';
 export * from './openapi';
+export * from './ttl-cache';
