@@ -1,6 +1,7 @@
 export * from './domain-error';
 export * from './legacy-envelope';
 export * from './legacy-envelope.filter';
+export * from './body-error';
 export * from './chat-clock';
 export * from './common.module';
 export * from './bootstrap';
