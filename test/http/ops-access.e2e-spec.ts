@@ -6,6 +6,7 @@ import { useChatAdapter } from '../../apps/chat-gateway/src/chat-gateway.module'
 import { useHistoryOpenApi } from '../../apps/history-api/src/history/history-openapi';
 import { useUploadOpenApi } from '../../apps/upload-api/src/upload/upload-openapi';
 import { opsAuth, startSuite, tempSqlite, TEST_OPS_TOKEN, TestApp } from '../support/test-app';
+import { chatUrl, TestClient } from '../support/ws-client';
 
 /** The all-in-one app as `npm start` wires it: chat adapter and both OpenAPI descriptions. */
 const wired = (app: INestApplication) => {
@@ -122,6 +123,12 @@ describe('operational endpoints', () => {
       const history = await fetch(`${ops}/chat_message/get_Message_History.do`, { method: 'POST' });
       expect(history.status).toBe(404);
       expect((await get(`${ops}/images/0b9d7a8e-51f4-4c3e-9a59-3f1d1f7f2c11.png`)).status).toBe(404);
+      const user = await ctx.suite.newUser();
+      const refused = await TestClient.refusal(chatUrl(ops.replace(/^http/, 'ws'), user.id, user.token));
+      expect(refused.status).toBe(404);
+      // The public port still takes the same socket.
+      const socket = await TestClient.open(chatUrl(ctx.suite.wsUrl, user.id, user.token));
+      await socket.close();
     });
   });
 

@@ -77,7 +77,8 @@ export async function createApp(
 /**
  * What every request meets before a route (in this order): the operations listener's own path
  * filter, the security headers, the operational endpoints' access check, and the body parsers
- * with their limits and the answer to what they refuse. Registered here, before `configure` mounts /api-docs, so that they come first.
+ * with their limits and the answer to what they refuse. Registered here, before `configure`
+ * mounts /api-docs, so that they come first.
  */
 function useHttpEdge(app: NestExpressApplication): void {
   app.disable('x-powered-by');
