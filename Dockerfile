@@ -32,7 +32,8 @@ COPY --from=build --chown=node:node /app/dist ./dist
 RUN mkdir -p /app/data /var/lib/chat/uploads \
  && chown -R node:node /app/data /var/lib/chat
 USER node
-EXPOSE 8080
+# 8080: the APIs. 9464: operational endpoints when OPS_PORT=9464 (docs/deployment.md); never public.
+EXPOSE 8080 9464
 # Liveness of whichever app runs here; readiness (database, Redis) is what the proxy and the
 # orchestrator watch through /health/ready.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \

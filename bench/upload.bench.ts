@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SignJWT } from 'jose';
+import { DataSource } from 'typeorm';
 import { ModuleKind, ScriptTarget, transpileModule } from 'typescript';
 
 const ROOT = resolve(__dirname, '..');
@@ -149,6 +150,8 @@ async function startServer(name: string, workDir: string): Promise<Server> {
         UPLOAD_STORAGE: 'local',
         UPLOAD_MAX_FILE_SIZE: String(MAX_FILE_SIZE),
         UPLOAD_PUBLIC_BASE_URL: `http://127.0.0.1:${port}/images/`,
+        // The token check looks its user up: a database of the bench's own (migrated at boot).
+        DATABASE_URL: `sqlite:${join(workDir, 'chat.sqlite')}`,
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -156,7 +159,11 @@ async function startServer(name: string, workDir: string): Promise<Server> {
   await waitForHttp(port, child, name);
   const server: Server = { name, port, dir, child };
   if (name !== 'baseline') {
-    server.token = await new SignJWT({ id: 1 })
+    const db = await new DataSource({ type: 'better-sqlite3', database: join(workDir, 'chat.sqlite') }).initialize();
+    await db.query("INSERT INTO `user` (name, phone, update_time, create_time) VALUES ('bench', '13000000000', '2024-01-01 00:00:00', '2024-01-01 00:00:00')");
+    const userId = Number(((await db.query("SELECT id FROM `user` WHERE phone = '13000000000'")) as { id: number }[])[0].id);
+    await db.destroy();
+    server.token = await new SignJWT({ id: userId })
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuedAt()
       .setExpirationTime('1h')

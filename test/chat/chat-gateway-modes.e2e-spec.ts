@@ -1,4 +1,4 @@
-import { startSuite, tempSqlite, TestApp } from '../support/test-app';
+import { opsAuth, startSuite, tempSqlite, TestApp } from '../support/test-app';
 import { chatUrl, TestClient } from '../support/ws-client';
 import { awayFromRateWindowEdge } from '../support/rate-window';
 
@@ -119,12 +119,12 @@ describe('chat gateway limits and operations', () => {
   it('answers liveness and readiness, and exposes the gateway metrics', async () => {
     const live = await fetch(`${suite.httpUrl}/health/live`);
     expect(live.status).toBe(200);
-    const ready = await fetch(`${suite.httpUrl}/health/ready`);
+    const ready = await fetch(`${suite.httpUrl}/health/ready`, { headers: opsAuth });
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, 'chat-gateway': { status: 'up' } } });
     const a = await suite.newUser();
     const held = await TestClient.open(chatUrl(suite.wsUrl, a.id, a.token));
-    const metrics = await (await fetch(`${suite.httpUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${suite.httpUrl}/metrics`, { headers: opsAuth })).text();
     expect(metrics).toMatch(/^chat_open_sockets [1-9]\d*$/m);
     for (const name of ['chat_frames_received_total', 'chat_messages_delivered_total', 'chat_store_batch_seconds_bucket', 'chat_delivery_latency_seconds_bucket', 'chat_bus_resyncs_total']) {
       expect(metrics).toContain(name);

@@ -1,10 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { TokenService } from '@app/auth';
-import { createApp } from '@app/common';
+import { ChatClock, createApp } from '@app/common';
+import { UserRepository } from '@app/database';
 import { HistoryApiModule } from '../../apps/history-api/src/history-api.module';
 import { useHistoryOpenApi } from '../../apps/history-api/src/history/history-openapi';
-import { tempSqlite, TEST_JWT_SECRET } from '../support/test-app';
+import { freshPhone, opsAuth, tempSqlite, TEST_JWT_SECRET, TEST_OPS_TOKEN } from '../support/test-app';
 
 /** The history app on its own (as apps/history-api/src/main.ts wires it), with its OpenAPI description. */
 describe('standalone history app', () => {
@@ -14,7 +15,7 @@ describe('standalone history app', () => {
 
   beforeAll(async () => {
     const saved = { ...process.env };
-    Object.assign(process.env, { DATABASE_URL: sqlite.url, JWT_SECRET: TEST_JWT_SECRET, CHAT_DEV_MODE: 'false', LOG_LEVEL: 'error' });
+    Object.assign(process.env, { DATABASE_URL: sqlite.url, JWT_SECRET: TEST_JWT_SECRET, OPS_TOKEN: TEST_OPS_TOKEN, CHAT_DEV_MODE: 'false', LOG_LEVEL: 'error' });
     try {
       app = await createApp(HistoryApiModule, { configure: useHistoryOpenApi }, { logger: ['error'] });
       await app.listen(0, '127.0.0.1');
@@ -29,7 +30,8 @@ describe('standalone history app', () => {
   });
 
   it('serves the legacy endpoint at the legacy path', async () => {
-    const token = await app.get(TokenService).sign(1);
+    const user = await app.get(UserRepository).create({ phone: freshPhone(), time: app.get(ChatClock).wallClock() });
+    const token = await app.get(TokenService).sign(user.id);
     const post = (headers: Record<string, string>) =>
       fetch(`${base}/chat_message/get_Message_History.do`, {
         method: 'POST',
@@ -41,7 +43,7 @@ describe('standalone history app', () => {
   });
 
   it('describes both forms and both methods in the OpenAPI document it serves', async () => {
-    const res = await fetch(`${base}/api-docs/history-json`);
+    const res = await fetch(`${base}/api-docs/history-json`, { headers: opsAuth });
     expect(res.status).toBe(200);
     const doc = (await res.json()) as {
       info: { description: string };
@@ -59,7 +61,7 @@ describe('standalone history app', () => {
       'isLastPage', 'hasPreviousPage', 'hasNextPage', 'navigatePages', 'navigatepageNums', 'navigateFirstPage',
       'navigateLastPage', 'firstPage', 'lastPage',
     ]);
-    const ui = await fetch(`${base}/api-docs/history`);
+    const ui = await fetch(`${base}/api-docs/history`, { headers: opsAuth });
     expect(ui.status).toBe(200);
     expect(await ui.text()).toMatch(/swagger/i);
   });

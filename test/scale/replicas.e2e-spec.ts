@@ -1,5 +1,6 @@
 import { RedisTestServer, waitFor } from '../bus/redis-test-server';
 import { GatewayProcess, openTestDirectory } from '../support/gateway-process';
+import { opsAuth } from '../support/test-app';
 import { awayFromRateWindowEdge } from '../support/rate-window';
 import { describeMariaDb, isCi, testMariaDbUrl, testRedisPrefix, testRedisUrl } from '../support/infra';
 import { chatUrl, Frame, TestClient } from '../support/ws-client';
@@ -173,7 +174,7 @@ describeMariaDb('two gateway replicas', () => {
       await sleep(300);
       expect(bIn.texts()).toEqual(range('m', 0, 90));
       expect(new Set(bIn.frames.map((f) => f.id)).size).toBe(90);
-      const metrics = await (await fetch(`${g4.httpUrl}/metrics`)).text();
+      const metrics = await (await fetch(`${g4.httpUrl}/metrics`, { headers: opsAuth })).text();
       expect(metrics).toMatch(/^chat_bus_resyncs_total [1-9]/m);
       await Promise.all([aIn.closeAll(), bIn.closeAll(), cIn.closeAll()]);
     });

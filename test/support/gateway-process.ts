@@ -6,7 +6,7 @@ import { ChatClock } from '@app/common';
 import { CoreConfig } from '@app/config';
 import { dataSourceOptions, UserRepository } from '@app/database';
 import { freePort } from '../bus/redis-test-server';
-import { freshPhone, TEST_JWT_SECRET } from './test-app';
+import { freshPhone, TEST_JWT_SECRET, TEST_OPS_TOKEN } from './test-app';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -35,6 +35,7 @@ export class GatewayProcess {
         PORT: String(port),
         HOST: '127.0.0.1',
         JWT_SECRET: TEST_JWT_SECRET,
+        OPS_TOKEN: TEST_OPS_TOKEN,
         CHAT_DEV_MODE: 'false',
         DATABASE_RUN_MIGRATIONS: 'false',
         LOG_FORMAT: 'json',

@@ -6,15 +6,22 @@ import { join } from 'node:path';
 import { TokenService } from '@app/auth';
 import { ChatClock, createApp } from '@app/common';
 import { UserRepository, UserSummary } from '@app/database';
+import { OpsListener } from '@app/ops';
 import { useChatAdapter } from '../../apps/chat-gateway/src/chat-gateway.module';
 import { SuiteModule } from '../../apps/suite/src/suite.module';
 
 export const TEST_JWT_SECRET = 'test-secret-for-e2e-0123456789abcdef';
+/** The operations token every test app is configured with (OPS_TOKEN). */
+export const TEST_OPS_TOKEN = 'test-ops-token-0123456789abcdef';
+/** Headers that open /metrics, the readiness details and /api-docs of a test app. */
+export const opsAuth = { authorization: `Bearer ${TEST_OPS_TOKEN}` } as const;
 
 export interface TestApp {
   app: INestApplication;
   httpUrl: string;
   wsUrl: string;
+  /** The operations listener, when OPS_PORT is set. */
+  opsUrl?: string;
   /** Adds a user with a fresh phone number and returns it with a valid token. */
   newUser(name?: string): Promise<UserSummary & { token: string }>;
   token(userId: number, ttlSeconds?: number): Promise<string>;
@@ -32,13 +39,26 @@ export function freshPhone(): string {
  * Boots the all-in-one app, wired as in production, on a free loopback port. `env` overrides
  * the configuration (it is read from the environment when the app is created).
  */
-export async function startSuite(env: Record<string, string | undefined> = {}, module: unknown = SuiteModule): Promise<TestApp> {
+export async function startSuite(
+  env: Record<string, string | undefined> = {},
+  module: unknown = SuiteModule,
+  configure: (app: INestApplication) => void = useChatAdapter,
+): Promise<TestApp> {
   const saved = { ...process.env };
-  Object.assign(process.env, { PORT: '0', JWT_SECRET: TEST_JWT_SECRET, CHAT_DEV_MODE: 'false', LOG_LEVEL: 'error', LOG_FORMAT: 'text', CHAT_RATE_LIMIT_COUNT: '0', ...env });
+  Object.assign(process.env, {
+    PORT: '0',
+    JWT_SECRET: TEST_JWT_SECRET,
+    CHAT_DEV_MODE: 'false',
+    LOG_LEVEL: 'error',
+    LOG_FORMAT: 'text',
+    CHAT_RATE_LIMIT_COUNT: '0',
+    OPS_TOKEN: TEST_OPS_TOKEN,
+    ...env,
+  });
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
   let app: INestApplication;
   try {
-    app = await createApp(module, { configure: useChatAdapter }, { logger: ['error'] });
+    app = await createApp(module, { configure }, { logger: ['error'] });
     app.enableShutdownHooks();
     await app.listen(0, '127.0.0.1');
   } finally {
@@ -52,6 +72,7 @@ export async function startSuite(env: Record<string, string | undefined> = {}, m
     app,
     httpUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
+    opsUrl: app.get(OpsListener).url,
     token: (userId, ttl) => tokens.sign(userId, ttl),
     async newUser(name?: string) {
       const user = await users.create({ phone: freshPhone(), name, time: clock.wallClock() });

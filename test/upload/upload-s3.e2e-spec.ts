@@ -1,5 +1,6 @@
 import { jpegImage, SVG_IMAGE } from '../../libs/storage/test/image.fixtures';
 import { LocalS3, startLocalS3 } from '../../libs/storage/test/s3rver.helper';
+import { opsAuth } from '../support/test-app';
 import { androidUpload, STORED_NAME, startUploadApi, UploadTestApp, uploadParts } from './upload-test-client';
 
 type Answer = { status: number; msg?: string; data?: { uri: string; url: string } };
@@ -24,7 +25,7 @@ describe('Upload API (S3-compatible storage)', () => {
       UPLOAD_S3_PREFIX: 'images/',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
-    token = await api.token(9);
+    token = await api.token();
   });
 
   afterAll(async () => {
@@ -66,7 +67,7 @@ describe('Upload API (S3-compatible storage)', () => {
   });
 
   it('is ready while the bucket answers', async () => {
-    const res = await fetch(`${api.baseUrl}/health/ready`);
+    const res = await fetch(`${api.baseUrl}/health/ready`, { headers: opsAuth });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { info: Record<string, unknown> }).info['upload-storage']).toMatchObject({
       status: 'up',

@@ -9,10 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TokenService } from '@app/auth';
-import { createApp } from '@app/common';
+import { ChatClock, createApp } from '@app/common';
+import { UserRepository } from '@app/database';
 import { UploadApiModule } from '../../apps/upload-api/src/upload-api.module';
 import { useUploadOpenApi } from '../../apps/upload-api/src/upload/upload-openapi';
-import { TEST_JWT_SECRET } from '../support/test-app';
+import { freshPhone, TEST_JWT_SECRET, TEST_OPS_TOKEN } from '../support/test-app';
 
 export interface UploadTestApp {
   app: INestApplication;
@@ -22,6 +23,7 @@ export interface UploadTestApp {
   dir: string;
   /** A temporary directory holding `dir`, for files that must stay out of reach. */
   root: string;
+  /** A token of `userId`, by default of a user registered at start (tokens of unknown users are refused). */
   token(userId?: number, ttlSeconds?: number): Promise<string>;
   /** Every entry in the storage directory, hidden temporary files included. */
   files(): Promise<string[]>;
@@ -39,6 +41,9 @@ export async function startUploadApi(env: Record<string, string> = {}): Promise<
     CHAT_DEV_MODE: 'false',
     LOG_LEVEL: 'error',
     UPLOAD_DIR: dir,
+    // The token check looks the user up.
+    DATABASE_URL: `sqlite:${join(root, 'chat.sqlite')}`,
+    OPS_TOKEN: TEST_OPS_TOKEN,
     ...env,
   });
   let app: INestApplication;
@@ -50,13 +55,14 @@ export async function startUploadApi(env: Record<string, string> = {}): Promise<
   }
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const tokens = app.get(TokenService);
+  const user = await app.get(UserRepository).create({ phone: freshPhone(), time: app.get(ChatClock).wallClock() });
   return {
     app,
     port,
     baseUrl: `http://127.0.0.1:${port}`,
     dir,
     root,
-    token: (userId = 7, ttl) => tokens.sign(userId, ttl),
+    token: (userId = user.id, ttl) => tokens.sign(userId, ttl),
     files: async () => (await readdir(dir).catch(() => [] as string[])).sort(),
     async close() {
       await app.close();

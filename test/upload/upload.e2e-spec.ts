@@ -23,6 +23,7 @@ import {
   UploadTestApp,
   uploadParts,
 } from './upload-test-client';
+import { opsAuth } from '../support/test-app';
 
 const MAX = 64 * 1024; // small limit, so that "too large" needs little data
 
@@ -34,7 +35,7 @@ describe('Upload API (local storage)', () => {
 
   beforeAll(async () => {
     api = await startUploadApi({ UPLOAD_MAX_FILE_SIZE: String(MAX) });
-    token = await api.token(42);
+    token = await api.token();
   });
 
   afterAll(async () => {
@@ -126,7 +127,7 @@ describe('Upload API (local storage)', () => {
 
     it('refuses an invalid or expired token: 用户未登录', async () => {
       await expectRefused(await androidUpload(api.port, `${token}x`, jpegImage()), '用户未登录');
-      const expired = await api.token(42, -10);
+      const expired = await api.token(undefined, -10);
       await expectRefused(await androidUpload(api.port, expired, jpegImage()), '用户未登录');
     });
 
@@ -363,14 +364,14 @@ describe('Upload API (local storage)', () => {
   });
 
   it('is ready while its storage directory is writable', async () => {
-    const res = await send(api.port, 'GET', '/health/ready', {});
+    const res = await send(api.port, 'GET', '/health/ready', opsAuth);
     expect(res.status).toBe(200);
     expect(res.json<{ info: Record<string, unknown> }>().info['upload-storage']).toMatchObject({ status: 'up', storage: 'local' });
   });
 
   it('describes the endpoint in its OpenAPI document', async () => {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking an OpenAPI document
-    const doc = (await send(api.port, 'GET', '/api-docs/upload-json', {})).json<{ paths: Record<string, any> }>();
+    const doc = (await send(api.port, 'GET', '/api-docs/upload-json', opsAuth)).json<{ paths: Record<string, any> }>();
     const op = doc.paths['/user/upload.do'].post;
     expect(op.requestBody.content['multipart/form-data'].schema).toMatchObject({
       required: ['upload_file'],

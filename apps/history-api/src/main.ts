@@ -7,5 +7,7 @@ void bootApp(HistoryApiModule, {
   name: 'history-api',
   configs: [HistoryConfig],
   configure: useHistoryOpenApi,
-  banner: (baseUrl) => [`history: POST ${baseUrl}/chat_message/get_Message_History.do   (OpenAPI: ${baseUrl}/api-docs/history)`],
+  banner: (baseUrl, _core, opsUrl) => [
+    `history: POST ${baseUrl}/chat_message/get_Message_History.do${opsUrl ? `   (OpenAPI: ${opsUrl}/api-docs/history)` : ''}`,
+  ],
 });

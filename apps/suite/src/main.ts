@@ -13,10 +13,11 @@ void bootApp(SuiteModule, {
     useHistoryOpenApi(app);
     useUploadOpenApi(app);
   },
-  banner: (baseUrl) => [
+  banner: (baseUrl, _core, opsUrl) => [
     `chat:    ${baseUrl.replace(/^http/, 'ws')}/chat/{userId}?token=...`,
     `history: POST ${baseUrl}/chat_message/get_Message_History.do`,
     `upload:  POST ${baseUrl}/user/upload.do`,
+    ...(opsUrl ? [`OpenAPI: ${opsUrl}/api-docs/history and ${opsUrl}/api-docs/upload`] : []),
     'get a user and a token:  npm run cli -- user add --phone 13800000000   then   npm run cli -- token <userId>',
   ],
 });

@@ -7,5 +7,5 @@ void bootApp(UploadApiModule, {
   name: 'upload-api',
   configs: [UploadConfig],
   configure: useUploadOpenApi,
-  banner: (baseUrl) => [`upload:  POST ${baseUrl}/user/upload.do   (OpenAPI: ${baseUrl}/api-docs/upload)`],
+  banner: (baseUrl, _core, opsUrl) => [`upload:  POST ${baseUrl}/user/upload.do${opsUrl ? `   (OpenAPI: ${opsUrl}/api-docs/upload)` : ''}`],
 });

@@ -1,7 +1,9 @@
 import { Global, Module } from '@nestjs/common';
+import { KnownUsers } from './known-users.service';
 import { TokenGuard } from './token.guard';
 import { TokenService } from './token.service';
 
+/** Tokens for HTTP and upgrades. Needs DatabaseModule (global) for the user lookup. */
 @Global()
-@Module({ providers: [TokenService, TokenGuard], exports: [TokenService, TokenGuard] })
+@Module({ providers: [TokenService, KnownUsers, TokenGuard], exports: [TokenService, KnownUsers, TokenGuard] })
 export class AuthModule {}

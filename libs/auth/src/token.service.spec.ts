@@ -59,6 +59,32 @@ describe('TokenService', () => {
     expect((err as DomainError).message).toBe('用户未登录');
   });
 
+  describe('the issue time', () => {
+    const TEN_YEARS = 10 * 365 * 24 * 3600;
+
+    it('refuses a token issued ten years ahead, however long it is valid', async () => {
+      const token = handMade({ alg: 'HS256' }, { id: 7, iat: now() + TEN_YEARS, exp: now() + TEN_YEARS + 60 });
+      await expect(service().verify(token)).rejects.toThrow('用户未登录');
+    });
+
+    it('allows JWT_CLOCK_SKEW_SECONDS (60 by default) of clock difference, and no more', async () => {
+      const ahead = (seconds: number) => handMade({ alg: 'HS256' }, { id: 7, iat: now() + seconds, exp: now() + 3600 });
+      await expect(service().verify(ahead(30))).resolves.toMatchObject({ userId: 7 });
+      await expect(service().verify(ahead(120))).rejects.toThrow('用户未登录');
+      await expect(service({ jwtClockSkewSeconds: 0 }).verify(ahead(30))).rejects.toThrow('用户未登录');
+      await expect(service({ jwtClockSkewSeconds: 600 }).verify(ahead(120))).resolves.toMatchObject({ userId: 7 });
+    });
+
+    it('still takes tokens issued long ago, and tokens without iat', async () => {
+      await expect(service().verify(handMade({ alg: 'HS256' }, { id: 7, iat: now() - 6 * 24 * 3600, exp: now() + 60 }))).resolves.toMatchObject({ userId: 7 });
+      await expect(service().verify(handMade({ alg: 'HS256' }, { id: 7, exp: now() + 60 }))).resolves.toMatchObject({ userId: 7 });
+    });
+
+    it('refuses a non-numeric iat', async () => {
+      await expect(service().verify(handMade({ alg: 'HS256' }, { id: 7, iat: 'soon', exp: now() + 60 }))).rejects.toThrow('用户未登录');
+    });
+  });
+
   describe('remembering verified tokens', () => {
     afterEach(() => jest.useRealTimers());
 
@@ -89,6 +115,18 @@ describe('TokenService', () => {
       for (const forged of [otherUser, flipped]) {
         await expect(tokens.verify(forged)).rejects.toThrow('用户未登录');
       }
+    });
+
+    it('never remembers a token refused for its issue time', async () => {
+      jest.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
+      const tokens = service();
+      const iat = Math.floor(Date.parse('2026-01-01T00:10:00Z') / 1000);
+      const token = handMade({ alg: 'HS256' }, { id: 7, iat, exp: iat + 3600 });
+      await expect(tokens.verify(token)).rejects.toThrow('用户未登录');
+      await expect(tokens.verify(token)).rejects.toThrow('用户未登录');
+      // Once the clock reaches it (within the skew), it is an ordinary token.
+      jest.setSystemTime(new Date('2026-01-01T00:09:30Z'));
+      await expect(tokens.verify(token)).resolves.toMatchObject({ userId: 7 });
     });
   });
 });

@@ -16,7 +16,8 @@ const VERIFIED_CACHE_SIZE = 2000;
 
 /**
  * The legacy token: HS256 JWT with `{id, iat, exp}`. The algorithm is pinned (no `none`, no
- * RS/HS confusion) and `exp` is required and enforced.
+ * RS/HS confusion), `exp` is required and enforced, and an `iat` further in the future than
+ * JWT_CLOCK_SKEW_SECONDS is refused (no honest login service issues tokens ahead of time).
  */
 @Injectable()
 export class TokenService {
@@ -44,6 +45,10 @@ export class TokenService {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['exp'] });
       const userId = parseUserId(payload.id);
       if (userId === null) throw DomainError.unauthenticated();
+      // jose has checked that `iat`, when present, is a number; legacy tokens may lack it.
+      if (payload.iat !== undefined && payload.iat > Math.floor(Date.now() / 1000) + this.config.jwtClockSkewSeconds) {
+        throw DomainError.unauthenticated();
+      }
       const claims: TokenClaims = { userId, expiresAt: payload.exp as number };
       this.remember(token, claims);
       return claims;
@@ -56,7 +61,8 @@ export class TokenService {
   }
 
   private remember(token: string, claims: TokenClaims): void {
-    // A token that verified stays valid until `exp`: its `nbf`, if any, is already past.
+    // A token that verified stays valid until `exp`: its `nbf`, if any, is already past, and its
+    // `iat` only gets older. Refused tokens never get in here.
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
     this.verified.set(token, claims);
   }

@@ -1,8 +1,13 @@
 import { INestApplication, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { assertConfig, ConfigError, CoreConfig, loadConfig } from '@app/config';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { assertConfig, ConfigError, CoreConfig, loadConfig, OpsConfig, UploadConfig } from '@app/config';
+import { OpsAccess, OpsListener, PROTECTED_OPS_MOUNTS } from '@app/ops';
 import { Logger as PinoLogger } from 'nestjs-pino';
+import { BODY_LIMITS } from './body-error';
+import { refuseBadBodies } from './body-errors.middleware';
 import { LegacyEnvelopeFilter } from './legacy-envelope.filter';
+import { apiDocsPolicy, securityHeaders } from './security-headers';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -13,15 +18,18 @@ export interface BootOptions {
   configs: (new () => object)[];
   /** App-specific wiring before listen (WebSocket adapter, OpenAPI, ...). */
   configure?: (app: INestApplication) => void | Promise<void>;
-  /** Extra lines printed once listening. */
-  banner?: (baseUrl: string, core: CoreConfig) => string[];
+  /**
+   * Extra lines printed once listening. `opsUrl`: where /api-docs and /metrics are (the
+   * operations listener, or this port with OPS_TOKEN or in development mode), if anywhere.
+   */
+  banner?: (baseUrl: string, core: CoreConfig, opsUrl: string | undefined) => string[];
 }
 
 /** Validates configuration, then creates and starts an app; a bad environment exits with its fixes. */
 export async function bootApp(module: unknown, options: BootOptions): Promise<INestApplication> {
   let core: CoreConfig;
   try {
-    assertConfig([CoreConfig, ...options.configs]);
+    assertConfig([CoreConfig, OpsConfig, ...options.configs]);
     core = loadConfig(CoreConfig);
   } catch (e) {
     if (e instanceof ConfigError) {
@@ -45,7 +53,9 @@ export async function bootApp(module: unknown, options: BootOptions): Promise<IN
       `CHAT_DEV_MODE=true: development mode${process.env.JWT_SECRET ? '' : ', tokens signed with a generated secret kept in ./data/dev-jwt-secret'}. Never use it in production.`,
     );
   }
-  for (const line of options.banner?.(baseUrl, core) ?? []) log.log(line);
+  const access = optional(app, OpsAccess);
+  const opsUrl = optional(app, OpsListener)?.url ?? (access?.reachableOnPublicPort ? baseUrl : undefined);
+  for (const line of options.banner?.(baseUrl, core, opsUrl) ?? []) log.log(line);
   return app;
 }
 
@@ -55,10 +65,38 @@ export async function createApp(
   options: Pick<BootOptions, 'configure'>,
   nestOptions: { logger?: LogLevel[] | false } = {},
 ): Promise<INestApplication> {
-  const app = await NestFactory.create(module as never, { ...nestOptions, bufferLogs: nestOptions.logger !== false });
+  const app = await NestFactory.create<NestExpressApplication>(module as never, { ...nestOptions, bufferLogs: nestOptions.logger !== false });
   if (loadConfig(CoreConfig).logFormat === 'json') app.useLogger(app.get(PinoLogger));
   else app.flushLogs();
   app.useGlobalFilters(new LegacyEnvelopeFilter());
+  useHttpEdge(app);
   await options.configure?.(app);
   return app;
+}
+
+/**
+ * What every request meets before a route (in this order): the operations listener's own path
+ * filter, the security headers, the operational endpoints' access check, and the body parsers
+ * with their limits and the answer to what they refuse. Registered here, before `configure`
+ * mounts /api-docs, so that they come first.
+ */
+function useHttpEdge(app: NestExpressApplication): void {
+  app.disable('x-powered-by');
+  const access = optional(app, OpsAccess);
+  if (access) app.use(access.opsListenerOnly);
+  const imagesBase = app.get(UploadConfig).normalizedPublicBaseUrl;
+  app.use(securityHeaders({ imageOrigins: imagesBase ? [new URL(imagesBase).origin] : [] }));
+  if (access) app.use(PROTECTED_OPS_MOUNTS, access.guard);
+  app.use('/api-docs', apiDocsPolicy);
+  app.useBodyParser('json', { limit: BODY_LIMITS.bytes });
+  app.useBodyParser('urlencoded', { extended: true, limit: BODY_LIMITS.bytes, parameterLimit: BODY_LIMITS.parameters, depth: BODY_LIMITS.depth });
+  app.use(refuseBadBodies);
+}
+
+function optional<T>(app: INestApplication, token: new (...args: never[]) => T): T | undefined {
+  try {
+    return app.get(token, { strict: false });
+  } catch {
+    return undefined;
+  }
 }

@@ -7,6 +7,7 @@ export enum ErrorCode {
   UserNotFound = 'USER_NOT_FOUND',
   NoRecords = 'NO_RECORDS',
   InvalidParameter = 'INVALID_PARAMETER',
+  InvalidBody = 'INVALID_BODY',
   InvalidFrame = 'INVALID_FRAME',
   TextEmpty = 'TEXT_EMPTY',
   TextTooLong = 'TEXT_TOO_LONG',

@@ -6,8 +6,9 @@ import { fail } from './legacy-envelope';
 
 /**
  * HTTP edge of every app: the legacy apps read `status` from a 200 answer (Retrofit hands them
- * no body otherwise), so domain errors become `{"status":1,"msg":..}` with HTTP 200. Anything
- * unexpected is logged with a correlation id and answered generically.
+ * no body otherwise), so domain errors become `{"status":1,"msg":..}` with HTTP 200 (bodies the
+ * parsers refuse arrive as such, see refuseBadBodies). Anything unexpected is logged with a
+ * correlation id and answered generically.
  */
 @Catch()
 export class LegacyEnvelopeFilter implements ExceptionFilter {

@@ -5,10 +5,11 @@ import { ChatConfig } from './chat.config';
 import { CoreConfig } from './core.config';
 import { HistoryConfig } from './history.config';
 import { loadConfig } from './load-config';
+import { OpsConfig } from './ops.config';
 import { UploadConfig } from './upload.config';
 import { resolveDevSecret } from './dev-secret';
 
-export const CONFIG_CLASSES = [CoreConfig, ChatConfig, HistoryConfig, UploadConfig, BusConfig] as const;
+export const CONFIG_CLASSES = [CoreConfig, ChatConfig, HistoryConfig, UploadConfig, BusConfig, OpsConfig] as const;
 
 const typedProviders = CONFIG_CLASSES.map((cls) => ({
   provide: cls,

@@ -42,6 +42,13 @@ export class CoreConfig implements ConfigCheck {
   @Min(60, { message: 'JWT_TTL_SECONDS must be at least 60' })
   jwtTtlSeconds: number = 7 * 24 * 3600;
 
+  /** How far a token's `iat` may lie in the future (clocks of the login service and ours differ). */
+  @Env('JWT_CLOCK_SKEW_SECONDS') @ToInt()
+  @IsInt({ message: 'JWT_CLOCK_SKEW_SECONDS must be a whole number of seconds, e.g. 60' })
+  @Min(0, { message: 'JWT_CLOCK_SKEW_SECONDS must be 0 or more' })
+  @Max(3600, { message: 'JWT_CLOCK_SKEW_SECONDS must be at most 3600: a token issued further ahead is forged or from a broken clock' })
+  jwtClockSkewSeconds: number = 60;
+
   @Env('CHAT_TIMEZONE') @IsString()
   timezone: string = 'Asia/Shanghai';
 

@@ -4,15 +4,20 @@ import { collectDefaultMetrics, register } from 'prom-client';
 import { HealthController } from './health.controller';
 import { LoggingModule } from './logging';
 import { MetricsController } from './metrics.controller';
+import { OpsAccess } from './ops-access.service';
+import { OpsListener } from './ops-listener.service';
 import { ReadinessRegistry } from './readiness.registry';
 
-/** /health/live, /health/ready, /metrics and structured logs for every app. */
+/**
+ * /health/live, /health/ready, /metrics and structured logs for every app, and who may see
+ * what (OpsAccess: the operations listener on OPS_PORT, the OPS_TOKEN bearer token).
+ */
 @Global()
 @Module({
   imports: [TerminusModule.forRoot({ logger: false }), LoggingModule],
   controllers: [HealthController, MetricsController],
-  providers: [ReadinessRegistry],
-  exports: [ReadinessRegistry],
+  providers: [ReadinessRegistry, OpsAccess, OpsListener],
+  exports: [ReadinessRegistry, OpsAccess, OpsListener],
 })
 export class OpsModule implements OnModuleInit {
   onModuleInit(): void {

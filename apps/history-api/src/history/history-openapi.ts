@@ -22,8 +22,9 @@ export function useHistoryOpenApi(app: INestApplication): void {
         '* **Cursor form** (extension): `beforeId` (scroll back, newest first) or `afterId` (catch up, oldest first; 0 = ' +
         'from the start), with `limit` (default 20, at most HISTORY_CURSOR_MAX_LIMIT, 100 unless configured). `limit` alone ' +
         'gives the newest messages. An empty slice is a success with an empty list.\n\n' +
-        'Every answer is HTTP 200 in the legacy envelope. A missing, malformed, forged or expired token gets ' +
-        '`{"status":1,"msg":"用户未登录"}`; a bad parameter gets `{"status":1,"msg":"<reason>"}`.',
+        'Every answer is HTTP 200 in the legacy envelope. A missing, malformed, forged or expired token, one issued in ' +
+        'the future (beyond JWT_CLOCK_SKEW_SECONDS) or one of a user that does not exist gets ' +
+        '`{"status":1,"msg":"用户未登录"}`; a bad parameter, or a body over 100 KB or 1000 fields, gets `{"status":1,"msg":"<reason>"}`.',
     include: [HistoryModule],
   });
 }

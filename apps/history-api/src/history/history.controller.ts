@@ -15,7 +15,8 @@ type HistoryAnswer = LegacyOk<PageInfo<HistoryItemDto> | HistoryCursorDto>;
 const ANSWER_DOC = {
   description:
     'Always HTTP 200. Success: {"status":0,"data":PageInfo} for the page form, {"status":0,"data":cursor slice} for the cursor form. ' +
-    'Failure: {"status":1,"msg":"用户未登录"} (token missing, malformed, forged or expired), {"status":1,"msg":"不存在记录"} ' +
+    'Failure: {"status":1,"msg":"用户未登录"} (token missing, malformed, forged, expired, issued in the future, or of a user that ' +
+    'does not exist), {"status":1,"msg":"不存在记录"} ' +
     '(page form: no friendId, no messages, or a page past the end), or {"status":1,"msg":"<reason>"} for a bad parameter.',
   schema: {
     oneOf: [
