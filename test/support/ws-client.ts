@@ -8,11 +8,14 @@ export type Frame = Record<string, unknown>;
  */
 export class TestClient {
   private readonly frames: Frame[] = [];
+  /** Every text frame as it came off the wire, in order (for byte-for-byte checks). */
+  readonly raw: string[] = [];
   private readonly waiters: ((f: Frame) => void)[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => {
+      if (!isBinary) this.raw.push(data.toString());
       const frame = JSON.parse(isBinary ? '"<binary>"' : data.toString()) as Frame;
       const waiter = this.waiters.shift();
       if (waiter) waiter(frame);
@@ -21,9 +24,9 @@ export class TestClient {
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
 
-  static open(url: string, headers: Record<string, string> = {}, timeoutMs = 5000): Promise<TestClient> {
+  static open(url: string, headers: Record<string, string> = {}, timeoutMs = 5000, protocols: string[] = []): Promise<TestClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { headers });
+      const ws = new WebSocket(url, protocols, { headers });
       const timer = setTimeout(() => {
         ws.terminate();
         reject(new Error(`connect to ${url} timed out`));
@@ -41,6 +44,31 @@ export class TestClient {
         reject(e);
       });
     });
+  }
+
+  /** A protocol v2 client: it offers the `chat.v2` subprotocol, which the server selects. */
+  static openV2(url: string, headers: Record<string, string> = {}): Promise<TestClient> {
+    return TestClient.open(url, headers, 5000, ['chat.v2']);
+  }
+
+  /** The next frame that satisfies `match`, skipping (and keeping) the others; rejects after `timeoutMs`. */
+  async nextMatching(match: (f: Frame) => boolean, timeoutMs = 5000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    const skipped: Frame[] = [];
+    try {
+      for (;;) {
+        const f = await this.next(Math.max(1, deadline - Date.now()));
+        if (match(f)) return f;
+        skipped.push(f);
+      }
+    } finally {
+      this.frames.unshift(...skipped);
+    }
+  }
+
+  /** Every frame received so far and not yet taken. */
+  pending(): Frame[] {
+    return [...this.frames];
   }
 
   /** Tries an upgrade that should be refused; resolves with the HTTP status and body. */

@@ -1,13 +1,19 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@app/auth';
+import { BusModule } from '@app/bus';
 import { CommonModule } from '@app/common';
 import { AppConfigModule } from '@app/config';
 import { OpsModule } from '@app/ops';
 import { DatabaseModule } from '@app/database';
+import { ConversationsModule } from './conversations/conversations.module';
 import { HistoryModule } from './history/history.module';
 
-/** Paged chat history at /chat_message/get_Message_History.do. */
+/**
+ * Paged chat history at /chat_message/get_Message_History.do, and the conversations of modern
+ * clients (get_Conversation_List.do, mark_Read.do). The bus carries read receipts to the
+ * gateways' sockets (Redis when REDIS_URL is set; in process in the all-in-one suite).
+ */
 @Module({
-  imports: [AppConfigModule, CommonModule, OpsModule, DatabaseModule, AuthModule, HistoryModule],
+  imports: [AppConfigModule, CommonModule, OpsModule, DatabaseModule, AuthModule, BusModule, HistoryModule, ConversationsModule],
 })
 export class HistoryApiModule {}

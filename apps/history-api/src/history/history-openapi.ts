@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { serveOpenApi } from '@app/common';
+import { ConversationsModule } from '../conversations/conversations.module';
 import { HistoryModule } from './history.module';
 
 export const HISTORY_OPENAPI_PATH = 'api-docs/history';
@@ -24,7 +25,9 @@ export function useHistoryOpenApi(app: INestApplication): void {
         'gives the newest messages. An empty slice is a success with an empty list.\n\n' +
         'Every answer is HTTP 200 in the legacy envelope. A missing, malformed, forged or expired token, one issued in ' +
         'the future (beyond JWT_CLOCK_SKEW_SECONDS) or one of a user that does not exist gets ' +
-        '`{"status":1,"msg":"用户未登录"}`; a bad parameter, or a body over 100 KB or 1000 fields, gets `{"status":1,"msg":"<reason>"}`.',
-    include: [HistoryModule],
+        '`{"status":1,"msg":"用户未登录"}`; a bad parameter, or a body over 100 KB or 1000 fields, gets `{"status":1,"msg":"<reason>"}`.\n\n' +
+        '**Conversations** (protocol v2, CONTRACT section 4): `get_Conversation_List.do` lists the user\'s conversations, most recent ' +
+        'first, with unread counts and read positions, seek-paged by an opaque `cursor`; `mark_Read.do` moves the user\'s read position.',
+    include: [HistoryModule, ConversationsModule],
   });
 }
