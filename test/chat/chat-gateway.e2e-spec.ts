@@ -121,6 +121,12 @@ function gatewaySuite(engine: string, databaseUrl: () => string, cleanup: () => 
         ['a text over 500 characters', (a, b) => JSON.stringify({ senderId: a.id, to: b.id, text: '字'.repeat(501) }), 'TEXT_TOO_LONG', /500/],
         ['a spoofed senderId', (a, b) => JSON.stringify({ senderId: b.id, to: b.id, text: 'I am b' }), 'SENDER_MISMATCH', /senderId/],
         ['a bad clientMsgId', (a, b) => JSON.stringify({ to: b.id, text: 'x', clientMsgId: 'has space' }), 'INVALID_FRAME', /clientMsgId/],
+        // Found under abuse: each was accepted before.
+        ['a to with spaces', () => '{"to":" 6","text":"x"}', 'INVALID_FRAME', /正整数/],
+        ['a message to oneself', (a) => JSON.stringify({ to: a.id, text: 'note to self' }), 'RECIPIENT_IS_SENDER', /自己/],
+        ['a text of only zero-width spaces', (a, b) => JSON.stringify({ to: b.id, text: '\u200b\u200b\u200b' }), 'TEXT_EMPTY', /不能为空/],
+        ['a lone surrogate', (a, b) => `{"to":${b.id},"text":"broken \\ud800 text"}`, 'TEXT_INVALID', /surrogate/],
+        ['an unknown frame type', (a, b) => JSON.stringify({ type: 'poke', friendId: b.id }), 'UNKNOWN_TYPE', /poke/],
       ];
 
       it.each(cases)('answers %s with the legacy error frame and a reason, keeping the socket open', async (_name, frame, code, reason) => {
@@ -259,6 +265,57 @@ function gatewaySuite(engine: string, databaseUrl: () => string, cleanup: () => 
         await cb.expectSilence();
         const stored = await rows('SELECT client_msg_id FROM `message` WHERE sender = ? ORDER BY id', [a.id]);
         expect(stored.map((r) => r.client_msg_id)).toEqual(['c-1', 'c-2']);
+      });
+
+      it('refuses a clientMsgId reused for another recipient or text with its own code, storing nothing', async () => {
+        const a = await suite.newUser();
+        const b = await suite.newUser();
+        const c = await suite.newUser();
+        const ca = await open(a);
+        const cb = await open(b);
+        const cc = await open(c);
+        ca.send({ to: b.id, text: 'first', clientMsgId: 'k-1' });
+        const ack = await ca.next();
+        await expect(cb.next()).resolves.toMatchObject({ id: ack.id });
+        ca.send({ to: c.id, text: 'first', clientMsgId: 'k-1' });
+        const other = await ca.next();
+        expect(other).toMatchObject({ id: null, sender: 0, to: c.id, code: 'CLIENT_MSG_ID_REUSED', clientMsgId: 'k-1' });
+        expect(other.text).toContain(String(ack.id));
+        ca.send({ to: b.id, text: 'changed', clientMsgId: 'k-1' });
+        await expect(ca.next()).resolves.toMatchObject({ code: 'CLIENT_MSG_ID_REUSED', clientMsgId: 'k-1', to: b.id });
+        // The same message again is a retry: the same ack.
+        ca.send({ to: b.id, text: 'first', clientMsgId: 'k-1' });
+        await expect(ca.next()).resolves.toEqual(ack);
+        await cc.expectSilence();
+        await cb.expectSilence();
+        expect(await rows('SELECT text FROM `message` WHERE sender = ?', [a.id])).toEqual([{ text: 'first' }]);
+      });
+
+      it('answers an error with the clientMsgId of the frame it answers, so a client sending several can tell which', async () => {
+        const a = await suite.newUser();
+        const ca = await open(a);
+        ca.send({ to: 999_999_999, text: 'to nobody', clientMsgId: 'e-1' });
+        ca.send({ to: a.id + 1_000_000, text: '', clientMsgId: 'e-2' });
+        const errors = await ca.nextN(2);
+        expect(errors).toEqual([
+          expect.objectContaining({ code: 'USER_NOT_FOUND', text: '用户不存在', clientMsgId: 'e-1' }),
+          expect.objectContaining({ code: 'TEXT_EMPTY', clientMsgId: 'e-2' }),
+        ]);
+      });
+
+      it("gives a device that connects right after another one got messages no repeats of them", async () => {
+        const a = await suite.newUser();
+        const b = await suite.newUser();
+        const cb1 = await open(b);
+        const ca = await open(a);
+        for (let i = 0; i < 20; i++) ca.send({ to: b.id, text: `fresh ${i}`, clientMsgId: `f-${i}` });
+        await ca.nextN(20);
+        const got = await cb1.nextN(20);
+        expect(got.map((f) => f.text)).toEqual([...Array(20).keys()].map((i) => `fresh ${i}`));
+        // Within the first device's confirmation delay: its writes are confirmed before the
+        // second device's backlog is read.
+        const cb2 = await open(b);
+        await cb2.expectSilence(500);
       });
 
       it('keeps order per conversation under a burst from several senders', async () => {

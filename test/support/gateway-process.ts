@@ -58,6 +58,16 @@ export class GatewayProcess {
     }
   }
 
+  /** The process id, to read its memory from /proc. */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Whether the process is still running (it did not exit or crash). */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   get httpUrl(): string {
     return `http://127.0.0.1:${this.port}`;
   }

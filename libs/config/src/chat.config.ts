@@ -84,6 +84,12 @@ export class ChatConfig {
   @Min(100, { message: 'CHAT_SLOW_READER_MS must be at least 100' })
   slowReaderMs: number = 15_000;
 
+  /** Frames per second one user's sockets may have handled on a replica (bursts of twice that); 0: no limit. */
+  @Env('CHAT_INBOUND_FRAMES_PER_SEC') @ToInt()
+  @IsInt({ message: 'CHAT_INBOUND_FRAMES_PER_SEC must be a whole number of frames per second, e.g. 50 (0 = no limit)' })
+  @Min(0, { message: 'CHAT_INBOUND_FRAMES_PER_SEC must be 0 (no limit) or more' })
+  inboundFramesPerSec: number = 50;
+
   /** Frames of one socket waiting to be handled, above which the socket is no longer read. */
   @Env('CHAT_INBOUND_MAX_FRAMES') @ToInt()
   @IsInt({ message: 'CHAT_INBOUND_MAX_FRAMES must be a whole number, e.g. 32' })

@@ -7,6 +7,7 @@ import { FrameDispatcher } from '../handlers/frame-dispatcher';
 import { ChatMetrics } from '../ops/chat-metrics.service';
 import type { AuthedRequest } from './chat-ws.adapter';
 import { FrameIngress } from './frame-ingress';
+import { FrameRate } from './frame-rate';
 import { InboundBudget } from './inbound-budget';
 import { WsChatSocket } from './ws-chat-socket';
 
@@ -23,6 +24,8 @@ export class ConnectionManager {
   private readonly instanceId: string;
   private readonly budget: InboundBudget;
   private sequence = 0;
+  /** Each connected user's frame rate, shared by the user's sockets here. */
+  private readonly rates = new Map<number, { rate: FrameRate; sockets: number }>();
 
   constructor(
     private readonly delivery: DeliveryService,
@@ -49,11 +52,16 @@ export class ConnectionManager {
     const socket = new WsChatSocket(ws, `${this.instanceId}/${++this.sequence}`, userId, req.chatVersion ?? 1, this.config.sendBufferBytes);
     ws.chat = socket;
     const reply = (frame: object) => socket.send(JSON.stringify(frame));
+    let rate = this.rates.get(userId);
+    if (!rate) this.rates.set(userId, (rate = { rate: new FrameRate(this.config.inboundFramesPerSec), sockets: 0 }));
+    rate.sockets += 1;
+    const userRate = rate;
     ws.ingress = new FrameIngress(
       ws,
       (frame) => this.dispatcher.dispatch({ socket, receivedAt: frame.receivedAt, reply }, frame),
       { maxFrames: this.config.inboundMaxFrames, maxBytes: this.config.inboundMaxBytes, maxOverruns: this.config.inboundOverruns },
       this.budget,
+      userRate.rate,
       {
         paused: () => this.metrics.inboundPauses.inc(),
         flooding: () => {
@@ -65,7 +73,10 @@ export class ConnectionManager {
     );
     // 1006: the connection dropped without a close handshake, so the client may not have read
     // the last frames; those stay undelivered. Any other code followed a handshake.
-    ws.once('close', (code: number) => this.delivery.detach(socket, code !== 1006));
+    ws.once('close', (code: number) => {
+      this.delivery.detach(socket, code !== 1006);
+      if (--userRate.sockets === 0) this.rates.delete(userId);
+    });
     this.delivery.attach(socket).catch((e: unknown) => {
       this.logger.warn(`attaching a socket of user ${userId} failed: ${String(e)}`);
       // 1011 tells the client to come back; its backlog stays undelivered until it does.

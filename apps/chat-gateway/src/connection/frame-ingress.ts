@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import { FrameRate } from './frame-rate';
 import { InboundBudget } from './inbound-budget';
 
 /** A frame as it came off the wire, with when it came. */
@@ -27,10 +28,11 @@ const OVERRUN_WINDOW_MS = 10_000;
 
 /**
  * The frames of one socket, handled one after another in the order they came (Nest would
- * interleave them). What waits is bounded, in frames and bytes per socket and in bytes over the
- * replica: above the bound the socket is paused (not read), so TCP pushes back on the client, and
- * read again once the queue has drained to half. A client that keeps hitting the bound is closed
- * with 1008. Memory per socket is so bounded whatever a client sends.
+ * interleave them), no faster than its user's frame rate. What waits is bounded, in frames and
+ * bytes per socket and in bytes over the replica: above the bound the socket is paused (not
+ * read), so TCP pushes back on the client, and read again once the queue has drained to half. A
+ * client that keeps hitting the bound is closed with 1008. Memory per socket is so bounded, and
+ * CPU per user, whatever a client sends.
  */
 export class FrameIngress {
   private readonly queue: IncomingFrame[] = [];
@@ -46,6 +48,8 @@ export class FrameIngress {
     private readonly handle: (frame: IncomingFrame) => Promise<void>,
     private readonly limits: IngressLimits,
     private readonly budget: InboundBudget,
+    /** The socket's user's frame rate, shared by the user's sockets on this replica. */
+    private readonly rate: FrameRate,
     private readonly events: IngressEvents,
     private readonly onError: (e: unknown) => void,
   ) {
@@ -75,6 +79,9 @@ export class FrameIngress {
   private async run(): Promise<void> {
     this.busy = true;
     while (this.queue.length && !this.closed) {
+      const wait = this.rate.take();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (this.closed) break;
       const frame = this.queue.shift()!;
       this.bytes -= frame.bytes;
       this.budget.give(frame.bytes);
