@@ -8,8 +8,9 @@ import { ChatClock, createApp } from '@app/common';
 import { UserRepository, UserSummary } from '@app/database';
 import { useChatAdapter } from '../../apps/chat-gateway/src/chat-gateway.module';
 import { SuiteModule } from '../../apps/suite/src/suite.module';
+import { freshPhone, TEST_JWT_SECRET } from './test-identity';
 
-export const TEST_JWT_SECRET = 'test-secret-for-e2e-0123456789abcdef';
+export { freshPhone, TEST_JWT_SECRET } from './test-identity';
 
 export interface TestApp {
   app: INestApplication;
@@ -19,13 +20,6 @@ export interface TestApp {
   newUser(name?: string): Promise<UserSummary & { token: string }>;
   token(userId: number, ttlSeconds?: number): Promise<string>;
   close(): Promise<void>;
-}
-
-let phoneCounter = 0;
-/** Unique across runs sharing one database and across test files. */
-export function freshPhone(): string {
-  phoneCounter += 1;
-  return `1${String(Date.now() % 1e7).padStart(7, '0')}${String(process.pid % 100).padStart(2, '0')}${String(phoneCounter).padStart(4, '0')}`.slice(0, 20);
 }
 
 /**

@@ -1,0 +1,10 @@
+// Test identities without the app: the JWT secret the test servers use and fresh phone numbers.
+
+export const TEST_JWT_SECRET = 'test-secret-for-e2e-0123456789abcdef';
+
+let phoneCounter = 0;
+/** Unique across runs sharing one database and across test files. */
+export function freshPhone(): string {
+  phoneCounter += 1;
+  return `1${String(Date.now() % 1e7).padStart(7, '0')}${String(process.pid % 100).padStart(2, '0')}${String(phoneCounter).padStart(4, '0')}`.slice(0, 20);
+}
