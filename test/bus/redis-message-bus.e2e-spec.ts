@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { BusMessage, RedisMessageBus, RedisMessageBusOptions } from '@app/bus';
 import { describeRedis, testRedisPrefix, testRedisUrl } from '../support/infra';
-import { CuttableProxy, describeWithRedisServer, RedisTestServer, waitFor } from './redis-test-server';
+import { CuttableProxy } from '../support/cuttable-proxy';
+import { describeWithRedisServer, RedisTestServer, waitFor } from './redis-test-server';
 
 // Two RedisMessageBus instances stand for two gateway replicas; they meet only through Redis.
 
@@ -216,7 +217,7 @@ describeRedis('RedisMessageBus when one replica alone loses Redis', () => {
   afterAll(async () => {
     await a?.bus.close();
     await b?.bus.close();
-    await proxy?.cut();
+    await proxy?.close();
   });
 
   it('makes the replica that never lost Redis re-read what the cut-off one could not publish', async () => {

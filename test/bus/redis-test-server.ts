@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { connect, createServer, Server, Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,58 +95,6 @@ export function describeWithRedisServer(name: string, body: () => void): void {
   }
   console.warn(`[skip] ${name}: redis-server is not installed (apt-get install redis-server)`);
   describe.skip(name, body);
-}
-
-/**
- * A TCP relay in front of a Redis, so a test can cut one client off while others stay connected
- * (a network partition between one replica and Redis).
- */
-export class CuttableProxy {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-
-  private constructor(
-    readonly port: number,
-    private readonly target: { host: string; port: number },
-  ) {}
-
-  static async start(targetUrl: string): Promise<CuttableProxy> {
-    const { hostname, port } = new URL(targetUrl);
-    const proxy = new CuttableProxy(await freePort(), { host: hostname, port: Number(port || 6379) });
-    await proxy.restore();
-    return proxy;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  restore(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const server = createServer((client) => {
-        const upstream = connect(this.target.port, this.target.host);
-        for (const s of [client, upstream]) {
-          this.sockets.add(s);
-          s.on('close', () => this.sockets.delete(s));
-          s.on('error', () => undefined);
-        }
-        client.pipe(upstream).pipe(client);
-        client.on('close', () => upstream.destroy());
-        upstream.on('close', () => client.destroy());
-      });
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-      this.server = server;
-    });
-  }
-
-  /** Drops every connection and refuses new ones until restore(). */
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise((resolve) => server.close(resolve));
-  }
 }
 
 /**

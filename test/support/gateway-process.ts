@@ -6,11 +6,36 @@ import { ChatClock } from '@app/common';
 import { CoreConfig } from '@app/config';
 import { dataSourceOptions, UserRepository } from '@app/database';
 import { freePort } from '../bus/redis-test-server';
-import { freshPhone, TEST_JWT_SECRET, TEST_OPS_TOKEN } from './test-app';
+import { freshPhone, TEST_JWT_SECRET, TEST_OPS_TOKEN } from './test-identity';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** A chat-gateway replica in a process of its own, started from source, as a container runs it. */
+export interface GatewayStartOptions {
+  /** Listen here (a restarted replica keeps its address); default a free port. */
+  port?: number;
+  /** `source` (default): from the TypeScript sources; `dist`: the built bundle, as a container runs it. */
+  entry?: 'source' | 'dist';
+  readyTimeoutMs?: number;
+  /** Keep only the last this many characters of output (long runs); default everything. */
+  outputLimit?: number;
+  /** Sees every chunk of stdout and stderr as it comes. */
+  onOutput?: (chunk: string) => void;
+}
+
+const ENTRY = {
+  source: ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/chat-gateway/src/main.ts'],
+  dist: ['dist/apps/chat-gateway/main.js'],
+};
+
+/** Every gateway child still running, booting or not: what an exit handler must kill. */
+const liveChildren = new Set<ChildProcess>();
+
+/** SIGKILL to every gateway this process started and that still runs (for exit and signal handlers). */
+export function killStartedGateways(): void {
+  for (const child of liveChildren) child.kill('SIGKILL');
+}
+
+/** A chat-gateway replica in a process of its own, as a container runs it. */
 export class GatewayProcess {
   private log = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -18,15 +43,23 @@ export class GatewayProcess {
   private constructor(
     private readonly child: ChildProcess,
     readonly port: number,
+    outputLimit: number,
+    onOutput?: (chunk: string) => void,
   ) {
-    child.stdout?.on('data', (c: Buffer) => (this.log += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (this.log += c.toString()));
+    const keep = (c: Buffer) => {
+      const chunk = c.toString();
+      onOutput?.(chunk);
+      this.log += chunk;
+      if (this.log.length > outputLimit) this.log = this.log.slice(-outputLimit);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  static async start(env: Record<string, string>): Promise<GatewayProcess> {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/chat-gateway/src/main.ts'], {
+  static async start(env: Record<string, string>, options: GatewayStartOptions = {}): Promise<GatewayProcess> {
+    const port = options.port ?? (await freePort());
+    const child = spawn(process.execPath, ENTRY[options.entry ?? 'source'], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -44,15 +77,19 @@ export class GatewayProcess {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const gw = new GatewayProcess(child, port);
-    const deadline = Date.now() + 30_000;
+    liveChildren.add(child);
+    child.once('exit', () => liveChildren.delete(child));
+    const gw = new GatewayProcess(child, port, options.outputLimit ?? Infinity, options.onOutput);
+    const timeoutMs = options.readyTimeoutMs ?? 30_000;
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}:\n${gw.log}`);
-      const res = await fetch(`${gw.httpUrl}/health/ready`).catch(() => null);
-      if (res?.status === 200) return gw;
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`gateway exited with ${child.exitCode ?? child.signalCode}:\n${gw.log}`);
+      }
+      if ((await gw.ready()) === 200) return gw;
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`gateway not ready within 30 s:\n${gw.log}`);
+        throw new Error(`gateway not ready within ${timeoutMs} ms:\n${gw.log}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -80,13 +117,15 @@ export class GatewayProcess {
     return this.log;
   }
 
+  /** The readiness status, 0 when it does not answer within a second (a stalled database can hang it). */
   async ready(): Promise<number> {
-    const res = await fetch(`${this.httpUrl}/health/ready`).catch(() => null);
+    const res = await fetch(`${this.httpUrl}/health/ready`, { signal: AbortSignal.timeout(1000) }).catch(() => null);
+    await res?.body?.cancel().catch(() => undefined);
     return res?.status ?? 0;
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    if (this.child.exitCode === null) this.child.kill(signal);
+    if (this.running) this.child.kill(signal);
     return this.exited;
   }
 }

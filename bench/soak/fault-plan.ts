@@ -1,0 +1,92 @@
+import { Random } from './random';
+import { FaultKind } from './soak-settings';
+
+/** Faults of one category never overlap (one replica down at a time, one database fault at a time). */
+export type FaultCategory = 'replica' | 'redis' | 'database' | 'storm' | 'slow-reader' | 'flood';
+
+export const CATEGORY: Record<FaultKind, FaultCategory> = {
+  'replica-kill': 'replica',
+  'replica-term': 'replica',
+  'redis-restart': 'redis',
+  'db-cut': 'database',
+  'db-stall': 'database',
+  'reconnect-storm': 'storm',
+  'slow-reader': 'slow-reader',
+  flood: 'flood',
+};
+
+export interface PlannedFault {
+  kind: FaultKind;
+  /** Ms after the start of the fault window. */
+  atMs: number;
+  /** How long it lasts: downtime, cut, stall, pause or flood. */
+  holdMs: number;
+  /** replica-kill, replica-term: which replica. */
+  replica?: number;
+  /** reconnect-storm: the share of devices dropped. */
+  share?: number;
+  /** slow-reader: how many devices stop reading. */
+  count?: number;
+  /** Seeds the choice of devices, so that the population picks the same ones for the same seed. */
+  pick: number;
+}
+
+export interface FaultPlanOptions {
+  seed: number;
+  kinds: readonly FaultKind[];
+  durationMs: number;
+  /** Mean time between fault starts. */
+  gapMs: number;
+  storeTimeoutMs: number;
+  replicas: number;
+}
+
+/**
+ * The whole schedule, from the seed alone: kinds come in rounds (each round every enabled kind
+ * once, in a random order), so a short run still injects each kind; gaps and durations vary.
+ */
+export function planFaults(o: FaultPlanOptions): PlannedFault[] {
+  if (!o.kinds.length) return [];
+  const random = new Random(o.seed);
+  const warmUp = Math.min(3000, o.durationMs * 0.1);
+  const last = o.durationMs - 1000;
+  // The first round must fit in the window, whatever the mean gap asks for.
+  const gap = Math.min(o.gapMs, (last - warmUp) / (o.kinds.length + 0.5));
+  const plan: PlannedFault[] = [];
+  let at = warmUp;
+  // The first round starts with the replica faults: they take longest (a restart each) and share
+  // one category, so in a short run the second must not wait past the window. Database faults
+  // come last in it: a replica cannot boot while its database is cut.
+  const shuffled = random.shuffle(o.kinds);
+  const rank = (k: FaultKind) => (CATEGORY[k] === 'replica' ? 0 : CATEGORY[k] === 'database' ? 2 : 1);
+  let round = [0, 1, 2].flatMap((r) => shuffled.filter((k) => rank(k) === r));
+  while (at <= last) {
+    if (!round.length) round = random.shuffle(o.kinds);
+    const kind = round.shift()!;
+    plan.push({ kind, atMs: Math.round(at), pick: random.int(1, 2 ** 31 - 1), ...shape(kind, random, o) });
+    at += gap * random.between(0.5, 1.5);
+  }
+  return plan;
+}
+
+function shape(kind: FaultKind, random: Random, o: FaultPlanOptions): Pick<PlannedFault, 'holdMs' | 'replica' | 'share' | 'count'> {
+  switch (kind) {
+    case 'replica-kill':
+      return { holdMs: random.int(500, 3000), replica: random.int(0, o.replicas - 1) };
+    case 'replica-term':
+      return { holdMs: random.int(0, 2000), replica: random.int(0, o.replicas - 1) };
+    case 'redis-restart':
+      return { holdMs: random.int(500, 3000) };
+    case 'db-cut':
+      return { holdMs: random.int(2000, 5000) };
+    case 'db-stall':
+      // Longer than the gateway's store timeout, so that it has to give up on the database.
+      return { holdMs: o.storeTimeoutMs + random.int(1000, 4000) };
+    case 'reconnect-storm':
+      return { holdMs: 1000, share: Math.round(random.between(0.3, 0.6) * 100) / 100 };
+    case 'slow-reader':
+      return { holdMs: random.int(5000, 25_000), count: random.int(3, 8) };
+    case 'flood':
+      return { holdMs: random.int(2000, 4000) };
+  }
+}
