@@ -23,13 +23,18 @@ export class WebpParser extends ImageFormatParser {
   private state: State = 'riff';
   private expected = 0;
   private received = 0;
+  private head = Buffer.alloc(0);
 
   constructor(options: FormatParserOptions) {
     super(options);
   }
 
   override feed(chunk: Buffer, out: Buffer[]): void {
-    if (this.expected === 0 && chunk.length >= 8) this.expected = chunk.readUInt32LE(4) + 8;
+    if (this.expected === 0) {
+      // The RIFF size is in bytes 4..7, whatever the chunking.
+      this.head = Buffer.concat([this.head, chunk.subarray(0, 8 - this.head.length)]);
+      if (this.head.length === 8) this.expected = this.head.readUInt32LE(4) + 8;
+    }
     this.received += chunk.length;
     if (this.expected > 0 && this.received > this.expected) {
       throw new ImageFormatError('truncated', 'the WebP has data beyond its RIFF size');
