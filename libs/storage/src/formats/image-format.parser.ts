@@ -171,8 +171,13 @@ export abstract class ImageFormatParser {
 
   /** Counts one more frame of an animation against the frame and animation pixel limits. */
   protected countFrame(): void {
+    this.setFrames(this.info!.frames + 1);
+  }
+
+  /** Sets the frame count an animation announces, against the frame and animation pixel limits. */
+  protected setFrames(frames: number): void {
     const info = this.info!;
-    info.frames++;
+    info.frames = frames;
     if (info.frames > this.limits.maxFrames) {
       throw new ImageFormatError('too_many_pixels', `the animation has more than ${this.limits.maxFrames} frames`);
     }

@@ -80,6 +80,7 @@ export class JpegParser extends ImageFormatParser {
   }
 
   protected override truncatedMessage(): string {
+    if (this.state === 'done') return 'the JPEG has data after its end-of-image marker (FFD9)';
     return 'the JPEG ends before its end-of-image marker (FFD9): it is truncated';
   }
 

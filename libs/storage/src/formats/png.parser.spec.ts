@@ -44,7 +44,10 @@ describe('PngParser', () => {
     expect(parse(PngParser, pngImage(10, 10, [actl(3)])).header.frames).toBe(3);
     expect(() => parse(PngParser, pngImage(10, 10, [actl(200)]), { limits: { maxFrames: 100 } })).toThrow('more than 100 frames');
     expect(() => parse(PngParser, pngImage(100, 100, [actl(50)]), { limits: { maxAnimationPixels: 400_000 } })).toThrow(
-      'the animation has 41 frames of 100 x 100, more than 400000 pixels together',
+      'the animation has 50 frames of 100 x 100, more than 400000 pixels together',
     );
+    // An absurd announced count is checked at once, not counted up to.
+    const huge = pngChunk('acTL', Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]));
+    expect(() => parse(PngParser, pngImage(1, 1, [huge]), { limits: { maxFrames: 1000 } })).toThrow('more than 1000 frames');
   });
 });

@@ -49,9 +49,7 @@ export class PngParser extends ImageFormatParser {
         this.setHeader({ width: this.buf.readUInt32BE(this.pos + 8), height: this.buf.readUInt32BE(this.pos + 12), frames: 1, orientation: 1 });
       } else if (this.info && length >= 8) {
         // The frame count of an APNG; the default image may or may not be its first frame.
-        const frames = this.buf.readUInt32BE(this.pos + 8);
-        this.info.frames = 0;
-        for (let i = 0; i < Math.max(frames, 1); i++) this.countFrame();
+        this.setFrames(Math.max(this.buf.readUInt32BE(this.pos + 8), 1));
       }
     }
     this.chunks++;
