@@ -45,12 +45,10 @@ export class ThumbnailService {
     try {
       const image = sharp(source, { limitInputPixels: this.maxPixels, failOn: 'error', pages: 1, sequentialRead: true });
       const { hasAlpha } = await image.metadata();
-      const upright = orient(image, orientation).resize({
-        width: this.size,
-        height: this.size,
-        fit: 'inside',
-        withoutEnlargement: true,
-      });
+      // Resize first, then orient: a rotation before the resize would make libvips decode the
+      // whole image at full size and hold it, where JPEG and WebP can shrink on load. The box is
+      // square, so the result is the same.
+      const upright = orient(image.resize({ width: this.size, height: this.size, fit: 'inside', withoutEnlargement: true }), orientation);
       const type = hasAlpha ? IMAGE_TYPES.png : IMAGE_TYPES.jpg;
       const encoded = hasAlpha ? upright.png({ compressionLevel: 6 }) : upright.jpeg({ quality: 80 });
       const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
