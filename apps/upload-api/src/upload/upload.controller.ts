@@ -11,8 +11,6 @@ import { UploadExceptionFilter } from './upload-exception.filter';
 import { UPLOAD_FIELD, UploadLimitsInterceptor } from './upload-limits.interceptor';
 import { UploadMessages } from './upload-messages';
 
-export { UPLOAD_FIELD };
-
 @ApiTags('upload')
 @ApiExtraModels(UploadOkDto, UploadFailDto)
 @UseFilters(UploadExceptionFilter)
