@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jpegImage } from '../../libs/storage/test/image.fixtures';
@@ -27,11 +27,13 @@ describe('Upload API in the all-in-one suite', () => {
     const user = await suite.newUser();
     const photo = jpegImage({ exif: true, padding: 5000 });
     const port = Number(new URL(suite.httpUrl).port);
-    const answer = (await androidUpload(port, user.token, photo)).json<{ status: number; data: { uri: string; url: string } }>();
+    const answer = (await androidUpload(port, user.token, photo)).json<{ status: number; data: { uri: string; url: string; thumbUri: string; thumbUrl: string } }>();
     expect(answer.status).toBe(0);
-    expect(await readdir(dir)).toEqual([answer.data.uri]);
+    expect(await readdir(dir)).toEqual([answer.data.uri, answer.data.thumbUri].sort());
     const image = await fetch(answer.data.url);
     expect(image.headers.get('content-type')).toBe('image/jpeg');
-    expect(Buffer.from(await image.arrayBuffer()).equals(photo)).toBe(true);
+    // What was stored: the photo without its EXIF and comment padding.
+    expect(Buffer.from(await image.arrayBuffer()).equals(await readFile(join(dir, answer.data.uri)))).toBe(true);
+    expect((await fetch(answer.data.thumbUrl)).headers.get('content-type')).toBe('image/jpeg');
   });
 });

@@ -207,3 +207,4 @@ export async function eventually(check: () => Promise<boolean>, ms = 5000): Prom
 }
 
 export const STORED_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.(png|jpg|gif|webp)$/;
+export const STORED_THUMB_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}_thumb\.(png|jpg)$/;

@@ -19,6 +19,7 @@ import {
   rawExchange,
   send,
   STORED_NAME,
+  STORED_THUMB_NAME,
   startUploadApi,
   UploadTestApp,
   uploadParts,
@@ -27,7 +28,7 @@ import { opsAuth } from '../support/test-app';
 
 const MAX = 64 * 1024; // small limit, so that "too large" needs little data
 
-type Answer = { status: number; msg?: string; data?: { uri: string; url: string } };
+type Answer = { status: number; msg?: string; data?: { uri: string; url: string; thumbUri: string; thumbUrl: string } };
 
 describe('Upload API (local storage)', () => {
   let api: UploadTestApp;
@@ -53,7 +54,9 @@ describe('Upload API (local storage)', () => {
   }
 
   describe('the Android app replayed', () => {
-    it('stores JPEG bytes named .png as .jpg, and the answered url serves the identical bytes', async () => {
+    // The stored bytes are the upload without its metadata (upload-images.e2e-spec.ts checks that
+    // with exiftool): GET answers exactly what was stored.
+    it('stores JPEG bytes named .png as .jpg without their EXIF, and the answered url serves what was stored', async () => {
       const photo = jpegImage({ exif: true, padding: 30_000 });
       const res = await androidUpload(api.port, token, photo);
       expect(res.status).toBe(200);
@@ -63,15 +66,18 @@ describe('Upload API (local storage)', () => {
       expect(answer.data!.uri.endsWith('.jpg')).toBe(true);
       // No UPLOAD_PUBLIC_BASE_URL: the url follows the address the client used.
       expect(answer.data!.url).toBe(`http://127.0.0.1:${api.port}/images/${answer.data!.uri}`);
-      expect(await api.files()).toEqual([...before, answer.data!.uri].sort());
+      expect(await api.files()).toEqual([...before, answer.data!.uri, answer.data!.thumbUri].sort());
+      const stored = await readFile(join(api.dir, answer.data!.uri));
+      expect(stored.includes(Buffer.from('Exif\0\0', 'latin1'))).toBe(false);
+      expect(stored.length).toBeLessThan(photo.length);
 
       const image = await fetch(answer.data!.url);
       expect(image.status).toBe(200);
       expect(image.headers.get('content-type')).toBe('image/jpeg');
       expect(image.headers.get('x-content-type-options')).toBe('nosniff');
       expect(image.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-      expect(image.headers.get('content-length')).toBe(String(photo.length));
-      expect(Buffer.from(await image.arrayBuffer()).equals(photo)).toBe(true);
+      expect(image.headers.get('content-length')).toBe(String(stored.length));
+      expect(Buffer.from(await image.arrayBuffer()).equals(stored)).toBe(true);
     });
 
     it('answers 304 to a revalidation and HEAD without a body', async () => {
@@ -90,7 +96,7 @@ describe('Upload API (local storage)', () => {
       ['PNG', pngImage(3, 3), 'png', 'image/png'],
       ['GIF', gifImage(), 'gif', 'image/gif'],
       ['WebP', webpImage(), 'webp', 'image/webp'],
-    ])('accepts a %s whatever the part says, and serves it with its own type', async (_l, bytes, ext, mime) => {
+    ])('accepts a %s whatever the part says, and serves it with its own type (no metadata: unchanged)', async (_l, bytes, ext, mime) => {
       const res = await uploadParts(api.port, token, [
         { name: 'upload_file', filename: 'photo.jpeg', contentType: 'application/octet-stream', body: bytes },
       ]);
@@ -292,7 +298,9 @@ describe('Upload API (local storage)', () => {
       const answer = res.json<Answer>();
       expect(answer.status).toBe(0);
       expect(answer.data!.uri).toMatch(STORED_NAME);
-      expect(await api.files()).toEqual([...before, answer.data!.uri].sort());
+      expect(answer.data!.thumbUri).toMatch(STORED_THUMB_NAME);
+      expect(answer.data!.thumbUri.slice(0, 36)).toBe(answer.data!.uri.slice(0, 36));
+      expect(await api.files()).toEqual([...before, answer.data!.uri, answer.data!.thumbUri].sort());
       expect((await readFile(join(api.dir, answer.data!.uri))).equals(bytes)).toBe(true);
     });
   });
@@ -349,7 +357,7 @@ describe('Upload API (local storage)', () => {
       expect((await androidUpload(api.port, token, gifImage())).json<Answer>().status).toBe(0);
     });
 
-    it('handles several concurrent uploads, each stored under its own name with its own bytes', async () => {
+    it('handles several concurrent uploads, each stored under its own name with what was stored for it', async () => {
       const images = Array.from({ length: 8 }, (_, i) =>
         i % 4 === 0 ? pngImage(i + 1, 5) : i % 4 === 1 ? jpegImage({ padding: 1000 * i }) : i % 4 === 2 ? gifImage() : webpImage(),
       );
@@ -357,9 +365,12 @@ describe('Upload API (local storage)', () => {
       expect(answers.every((a) => a.status === 0)).toBe(true);
       const uris = answers.map((a) => a.data!.uri);
       expect(new Set(uris).size).toBe(8);
-      expect(await api.files()).toEqual([...before, ...uris].sort());
+      expect(await api.files()).toEqual([...before, ...uris, ...answers.map((a) => a.data!.thumbUri)].sort());
       const served = await Promise.all(answers.map(async (a) => Buffer.from(await (await fetch(a.data!.url)).arrayBuffer())));
-      served.forEach((bytes, i) => expect(bytes.equals(images[i])).toBe(true));
+      const stored = await Promise.all(uris.map((uri) => readFile(join(api.dir, uri))));
+      served.forEach((bytes, i) => expect(bytes.equals(stored[i])).toBe(true));
+      // The JPEGs' padding is a comment segment, the only metadata in these fixtures.
+      stored.forEach((bytes, i) => expect(bytes.equals(i % 4 === 1 ? jpegImage() : images[i])).toBe(true));
     });
   });
 

@@ -6,6 +6,18 @@ describe('UploadConfig', () => {
     const config = loadConfig(UploadConfig, {});
     expect(config).toMatchObject({ maxFileSize: 10 * 1024 * 1024, storage: 'local', directory: './data/uploads' });
     expect(config.normalizedPublicBaseUrl).toBeUndefined();
+    expect(config).toMatchObject({ maxPixels: 40_000_000, maxAnimationPixels: 200_000_000, maxFrames: 1000, thumbnailSize: 320, imageConcurrency: 2 });
+  });
+
+  it('reads the image limits, thumbnail size and decode concurrency', () => {
+    const config = loadConfig(UploadConfig, {
+      UPLOAD_MAX_PIXELS: '50000000',
+      UPLOAD_MAX_ANIMATION_PIXELS: '100000000',
+      UPLOAD_MAX_FRAMES: '300',
+      UPLOAD_THUMBNAIL_SIZE: '256',
+      UPLOAD_IMAGE_CONCURRENCY: '4',
+    });
+    expect(config).toMatchObject({ maxPixels: 50_000_000, maxAnimationPixels: 100_000_000, maxFrames: 300, thumbnailSize: 256, imageConcurrency: 4 });
   });
 
   it('reads S3 settings', () => {
@@ -31,6 +43,11 @@ describe('UploadConfig', () => {
     [{ UPLOAD_PUBLIC_BASE_URL: 'ftp://www.zhangshuo.fun/images/' }, /UPLOAD_PUBLIC_BASE_URL must be an http\(s\) URL/],
     [{ UPLOAD_S3_ACCESS_KEY_ID: 'k' }, /go together/],
     [{ UPLOAD_S3_PREFIX: 'images' }, /end with a slash/],
+    [{ UPLOAD_MAX_PIXELS: '40MP' }, /UPLOAD_MAX_PIXELS must be a whole number of pixels/],
+    [{ UPLOAD_MAX_PIXELS: '300000000' }, /UPLOAD_MAX_ANIMATION_PIXELS must be at least UPLOAD_MAX_PIXELS/],
+    [{ UPLOAD_MAX_FRAMES: '0' }, /UPLOAD_MAX_FRAMES must be at least 1/],
+    [{ UPLOAD_THUMBNAIL_SIZE: '8' }, /UPLOAD_THUMBNAIL_SIZE must be at least 16/],
+    [{ UPLOAD_IMAGE_CONCURRENCY: '100' }, /UPLOAD_IMAGE_CONCURRENCY must be at most 64/],
   ])('refuses %j with a message naming the variable and the fix', (env, message) => {
     expect(() => loadConfig(UploadConfig, env)).toThrow(ConfigError);
     expect(() => loadConfig(UploadConfig, env)).toThrow(message);

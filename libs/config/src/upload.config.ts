@@ -14,6 +14,47 @@ export class UploadConfig implements ConfigCheck {
   maxFileSize: number = 10 * MiB;
 
   /**
+   * Pixels of a still image, or of one frame of an animation: the header is refused above this,
+   * before anything is decoded (a 50 MP phone photo is the largest legitimate case we expect).
+   */
+  @Env('UPLOAD_MAX_PIXELS') @ToInt()
+  @IsInt({ message: 'UPLOAD_MAX_PIXELS must be a whole number of pixels, e.g. UPLOAD_MAX_PIXELS=40000000 (40 megapixels)' })
+  @Min(1024, { message: 'UPLOAD_MAX_PIXELS must be at least 1024' })
+  @Max(1_000_000_000, { message: 'UPLOAD_MAX_PIXELS must be at most 1000000000 (1 gigapixel)' })
+  maxPixels: number = 40_000_000;
+
+  /** Pixels of all frames of an animated GIF, WebP or PNG together (frames x canvas). */
+  @Env('UPLOAD_MAX_ANIMATION_PIXELS') @ToInt()
+  @IsInt({ message: 'UPLOAD_MAX_ANIMATION_PIXELS must be a whole number of pixels, e.g. UPLOAD_MAX_ANIMATION_PIXELS=200000000' })
+  @Min(1024, { message: 'UPLOAD_MAX_ANIMATION_PIXELS must be at least 1024' })
+  @Max(10_000_000_000, { message: 'UPLOAD_MAX_ANIMATION_PIXELS must be at most 10000000000' })
+  maxAnimationPixels: number = 200_000_000;
+
+  /** Frames of an animation. */
+  @Env('UPLOAD_MAX_FRAMES') @ToInt()
+  @IsInt({ message: 'UPLOAD_MAX_FRAMES must be a whole number, e.g. UPLOAD_MAX_FRAMES=1000' })
+  @Min(1, { message: 'UPLOAD_MAX_FRAMES must be at least 1' })
+  @Max(100_000, { message: 'UPLOAD_MAX_FRAMES must be at most 100000' })
+  maxFrames: number = 1000;
+
+  /** Longest side of the thumbnail made for each upload, in pixels. */
+  @Env('UPLOAD_THUMBNAIL_SIZE') @ToInt()
+  @IsInt({ message: 'UPLOAD_THUMBNAIL_SIZE must be a whole number of pixels, e.g. UPLOAD_THUMBNAIL_SIZE=320' })
+  @Min(16, { message: 'UPLOAD_THUMBNAIL_SIZE must be at least 16' })
+  @Max(4096, { message: 'UPLOAD_THUMBNAIL_SIZE must be at most 4096' })
+  thumbnailSize: number = 320;
+
+  /**
+   * Images decoded at once (thumbnails), each on one libuv thread: bounds CPU and memory under a
+   * burst of uploads; the others wait their turn.
+   */
+  @Env('UPLOAD_IMAGE_CONCURRENCY') @ToInt()
+  @IsInt({ message: 'UPLOAD_IMAGE_CONCURRENCY must be a whole number, e.g. UPLOAD_IMAGE_CONCURRENCY=2' })
+  @Min(1, { message: 'UPLOAD_IMAGE_CONCURRENCY must be at least 1' })
+  @Max(64, { message: 'UPLOAD_IMAGE_CONCURRENCY must be at most 64' })
+  imageConcurrency: number = 2;
+
+  /**
    * Prefix of the `url` answered for each upload; the stored name is appended. Unset: derived
    * from the request's Host (http://<host>/images/), which suits development only.
    */
@@ -63,6 +104,9 @@ export class UploadConfig implements ConfigCheck {
     const problems: string[] = [];
     if (this.storage === 's3' && !this.s3Bucket) {
       problems.push('UPLOAD_STORAGE=s3 needs UPLOAD_S3_BUCKET (the bucket name), e.g. UPLOAD_S3_BUCKET=chat-images');
+    }
+    if (this.maxAnimationPixels < this.maxPixels) {
+      problems.push('UPLOAD_MAX_ANIMATION_PIXELS must be at least UPLOAD_MAX_PIXELS (one frame is part of an animation)');
     }
     if (!!this.s3AccessKeyId !== !!this.s3SecretAccessKey) {
       problems.push('UPLOAD_S3_ACCESS_KEY_ID and UPLOAD_S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS default credentials');

@@ -2,7 +2,10 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   gifImage,
+  gifScriptPolyglot,
   HTML_PAGE,
+  jpegDeclaring,
+  jpegHtmlPolyglot,
   jpegImage,
   PHP_SCRIPT,
   pngImage,
@@ -10,13 +13,13 @@ import {
   SVG_IMAGE,
   webpImage,
 } from '../test/image.fixtures';
-import { ImageRejectedError, ImageSnifferTransform } from './image-sniffer.transform';
+import { ImageRejectedError, ImageSnifferOptions, ImageSnifferTransform } from './image-sniffer.transform';
 
 /** Feeds `bytes` in chunks of `chunkSize` and collects what comes out. */
-async function sniff(bytes: Buffer, chunkSize = bytes.length || 1, maxBytes?: number) {
+async function sniff(bytes: Buffer, chunkSize = bytes.length || 1, maxBytes?: number, options: ImageSnifferOptions = {}) {
   const chunks: Buffer[] = [];
   for (let i = 0; i < bytes.length; i += chunkSize) chunks.push(bytes.subarray(i, i + chunkSize));
-  const sniffer = new ImageSnifferTransform({ maxBytes });
+  const sniffer = new ImageSnifferTransform({ maxBytes, ...options });
   const out: Buffer[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -32,8 +35,8 @@ async function sniff(bytes: Buffer, chunkSize = bytes.length || 1, maxBytes?: nu
   return { error: undefined, output: Buffer.concat(out), type: await sniffer.detected };
 }
 
-async function expectRejected(bytes: Buffer, reason: string, chunkSize?: number, maxBytes?: number) {
-  const result = await sniff(bytes, chunkSize, maxBytes);
+async function expectRejected(bytes: Buffer, reason: string, chunkSize?: number, maxBytes?: number, options?: ImageSnifferOptions) {
+  const result = await sniff(bytes, chunkSize, maxBytes, options);
   expect(result.error).toBeInstanceOf(ImageRejectedError);
   expect((result.error as ImageRejectedError).reason).toBe(reason);
   // `detected` settles once: rejected when the type was never known, resolved otherwise.
@@ -152,6 +155,32 @@ describe('ImageSnifferTransform', () => {
       const err = await expectRejected(jpeg, 'too_large', 512, jpeg.length - 1);
       expect(err.message).toContain(String(jpeg.length - 1));
     });
+  });
+
+  // Both passed the earlier checks, which looked only at the last bytes (3B, FFD9).
+  describe('polyglots', () => {
+    it('refuses a GIF that is also JavaScript: its script follows the trailer and ends with ";"', async () => {
+      const err = await expectRejected(gifScriptPolyglot(), 'truncated', 5);
+      expect(err.message).toMatch(/data after its trailer/);
+    });
+
+    it('refuses a JPEG with an HTML page before a repeated FFD9', async () => {
+      const err = await expectRejected(jpegHtmlPolyglot(), 'truncated', 5);
+      expect(err.message).toMatch(/data after its end-of-image marker/);
+    });
+  });
+
+  it('refuses a header over the pixel limit as too_many_pixels', async () => {
+    const limits = { maxPixels: 40_000_000, maxAnimationPixels: 40_000_000, maxFrames: 10 };
+    const err = await expectRejected(jpegDeclaring(), 'too_many_pixels', 64, undefined, { limits });
+    expect(err.message).toMatch(/65535 x 65535/);
+  });
+
+  it('passes the image on without its metadata when asked, and tells its header', async () => {
+    const result = await sniff(jpegImage({ exif: true, padding: 300 }), 7, undefined, { stripMetadata: true });
+    expect(result.error).toBeUndefined();
+    expect(result.output.includes('Exif')).toBe(false);
+    expect(result.output.length).toBeLessThan(jpegImage().length);
   });
 
   it('rejects `detected` when destroyed from outside before the type is known', async () => {

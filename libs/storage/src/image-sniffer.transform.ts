@@ -1,7 +1,19 @@
 import { Transform, TransformCallback } from 'node:stream';
+import {
+  FormatParserOptions,
+  GifParser,
+  ImageFormatError,
+  ImageFormatParser,
+  ImageHeader,
+  ImageLimits,
+  JpegParser,
+  NO_LIMITS,
+  PngParser,
+  WebpParser,
+} from './formats';
 import { IMAGE_TYPES, ImageType } from './image-type';
 
-export type ImageRejection = 'empty' | 'not_image' | 'truncated' | 'too_large';
+export type ImageRejection = 'empty' | 'not_image' | 'truncated' | 'too_large' | 'too_many_pixels';
 
 /** Why a byte stream is not accepted as an image. Thrown through the stream as its error. */
 export class ImageRejectedError extends Error {
@@ -19,6 +31,10 @@ export interface ImageSnifferOptions {
   maxBytes?: number;
   /** Stream buffer size on each side (default 64 KiB, a socket read's worth). */
   highWaterMark?: number;
+  /** Refuse images whose header announces more pixels or frames (default: no limit). */
+  limits?: ImageLimits;
+  /** Pass on the image without its metadata (default: every byte unchanged). */
+  stripMetadata?: boolean;
 }
 
 // Enough bytes to tell every accepted format apart (WebP needs RIFF + size + WEBP + first chunk).
@@ -26,12 +42,14 @@ const HEAD_BYTES = 16;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /**
- * Passes bytes through unchanged while deciding, from the bytes alone, whether they are a
- * complete PNG, JPEG, GIF or WebP image. The type is known after the first 16 bytes (see
- * `detected`); completeness is checked on the way (PNG chunk walk) and at the end (JPEG EOI, GIF
- * trailer, RIFF size). Any refusal surfaces as an ImageRejectedError on the stream, before the
- * stream ends, so a consumer that commits only on a clean end never commits a bad file.
- * Memory use is constant: at most 16 head bytes and a few state bytes are held.
+ * Decides, from the bytes alone, whether they are a complete PNG, JPEG, GIF or WebP image, and
+ * passes them on: unchanged, or without their metadata (`stripMetadata`). The type is known after
+ * the first 16 bytes (see `detected`); the structure is walked on the way by the format's parser
+ * (`formats/`), which also reads the header (`header`: size, frames, orientation) and refuses
+ * images over the pixel limits as soon as their header arrives, before anything decodes them.
+ * Any refusal surfaces as an ImageRejectedError on the stream, before the stream ends, so a
+ * consumer that commits only on a clean end never commits a bad file. Memory use is constant:
+ * at most one marker segment (64 KiB) of a JPEG, or a few header bytes, is held.
  */
 export class ImageSnifferTransform extends Transform {
   /** Resolves with the detected type, or rejects with the reason the stream was refused. */
@@ -44,11 +62,13 @@ export class ImageSnifferTransform extends Transform {
   private head: Buffer[] = [];
   private headLength = 0;
   private type?: ImageType;
-  private checker?: FormatChecker;
+  private parser?: ImageFormatParser;
+  private readonly parserOptions: FormatParserOptions;
 
   constructor(options: ImageSnifferOptions = {}) {
     super({ highWaterMark: options.highWaterMark ?? 64 * 1024 });
     this.maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    this.parserOptions = { strip: options.stripMetadata ?? false, limits: options.limits ?? NO_LIMITS };
     this.detected = new Promise<ImageType>((resolve, reject) => {
       this.resolveDetected = resolve;
       this.rejectDetected = reject;
@@ -61,16 +81,17 @@ export class ImageSnifferTransform extends Transform {
     return this.type;
   }
 
+  /** The header as parsed so far; complete once the stream ended cleanly. */
+  get header(): ImageHeader | undefined {
+    return this.parser?.header;
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
     this.total += chunk.length;
     if (this.total > this.maxBytes) {
       return callback(this.refuse('too_large', `file is larger than ${this.maxBytes} bytes`));
     }
-    if (this.checker) {
-      const err = this.checker.feed(chunk);
-      if (err) return callback(this.refuse('truncated', err));
-      return callback(null, chunk);
-    }
+    if (this.parser) return callback(this.parse(chunk));
     this.head.push(chunk);
     this.headLength += chunk.length;
     if (this.headLength < HEAD_BYTES) return callback();
@@ -78,18 +99,23 @@ export class ImageSnifferTransform extends Transform {
     this.head = [];
     const err = this.start(head);
     if (err) return callback(err);
-    callback(null, head);
+    callback(this.parse(head));
   }
 
   override _flush(callback: TransformCallback): void {
-    if (!this.checker) {
+    if (!this.parser) {
       const head = Buffer.concat(this.head, this.headLength);
       if (head.length === 0) return callback(this.refuse('empty', 'the file is empty'));
       if (detectType(head)) return callback(this.refuse('truncated', 'the image ends too early'));
       return callback(this.refuse('not_image', 'the bytes are not a PNG, JPEG, GIF or WebP image'));
     }
-    const err = this.checker.end();
-    if (err) return callback(this.refuse('truncated', err));
+    const out: Buffer[] = [];
+    try {
+      this.parser.end(out);
+    } catch (err) {
+      return callback(this.refusal(err));
+    }
+    for (const b of out) this.push(b);
     callback();
   }
 
@@ -103,11 +129,26 @@ export class ImageSnifferTransform extends Transform {
     const type = detectType(head);
     if (!type) return this.refuse('not_image', 'the bytes are not a PNG, JPEG, GIF or WebP image');
     this.type = type;
-    this.checker = checkerFor(type);
-    const err = this.checker.feed(head);
-    if (err) return this.refuse('truncated', err);
+    this.parser = parserFor(type, this.parserOptions);
     this.resolveDetected(type);
     return undefined;
+  }
+
+  // Feeds the parser and passes on what it keeps; answers the refusal, if any.
+  private parse(chunk: Buffer): Error | null {
+    const out: Buffer[] = [];
+    try {
+      this.parser!.feed(chunk, out);
+    } catch (err) {
+      return this.refusal(err);
+    }
+    for (const b of out) this.push(b);
+    return null;
+  }
+
+  private refusal(err: unknown): Error {
+    if (err instanceof ImageFormatError) return this.refuse(err.reason, err.message);
+    return err as Error;
   }
 
   private refuse(reason: ImageRejection, detail: string): ImageRejectedError {
@@ -132,117 +173,15 @@ export function detectType(head: Buffer): ImageType | undefined {
   return undefined;
 }
 
-// Each checker sees every byte once, in order, and answers an error text or undefined.
-interface FormatChecker {
-  feed(chunk: Buffer): string | undefined;
-  end(): string | undefined;
-}
-
-function checkerFor(type: ImageType): FormatChecker {
+function parserFor(type: ImageType, options: FormatParserOptions): ImageFormatParser {
   switch (type.ext) {
     case 'png':
-      return new PngChecker();
+      return new PngParser(options);
     case 'jpg':
-      return new TailChecker([0xff, 0xd9], 'the JPEG has no end-of-image marker (FFD9): it is truncated', 4);
+      return new JpegParser(options);
     case 'gif':
-      return new TailChecker([0x3b], 'the GIF has no trailer byte (0x3B): it is truncated', 14);
+      return new GifParser(options);
     case 'webp':
-      return new WebpChecker();
-  }
-}
-
-/** The last bytes must equal `tail` (JPEG EOI, GIF trailer), and the file must be long enough. */
-class TailChecker implements FormatChecker {
-  private readonly last: number[] = [];
-  private length = 0;
-
-  constructor(
-    private readonly tail: number[],
-    private readonly message: string,
-    private readonly minLength: number,
-  ) {}
-
-  feed(chunk: Buffer): undefined {
-    this.length += chunk.length;
-    const take = Math.min(chunk.length, this.tail.length);
-    for (let i = chunk.length - take; i < chunk.length; i++) this.last.push(chunk[i]);
-    if (this.last.length > this.tail.length) this.last.splice(0, this.last.length - this.tail.length);
-    return undefined;
-  }
-
-  end(): string | undefined {
-    if (this.length < this.minLength) return this.message;
-    return this.tail.every((b, i) => this.last[i] === b) ? undefined : this.message;
-  }
-}
-
-/** RIFF container: the size field must account for exactly the bytes that arrive. */
-class WebpChecker implements FormatChecker {
-  private expected = -1;
-  private length = 0;
-
-  feed(chunk: Buffer): string | undefined {
-    if (this.expected < 0) this.expected = chunk.readUInt32LE(4) + 8; // first chunk is the 16-byte head
-    this.length += chunk.length;
-    if (this.length > this.expected) return 'the WebP has data beyond its RIFF size';
-    return undefined;
-  }
-
-  end(): string | undefined {
-    return this.length === this.expected ? undefined : 'the WebP is shorter than its RIFF size: it is truncated';
-  }
-}
-
-/**
- * Walks the PNG chunk list without holding chunk data: signature, IHDR first, chunk by chunk up
- * to IEND, and nothing after it. CRCs are not checked (the decoder's job, and not a safety issue).
- */
-class PngChecker implements FormatChecker {
-  private offset = 0; // bytes consumed so far, including the signature
-  private header = Buffer.alloc(8);
-  private headerFill = 0;
-  private skip = 0; // bytes of chunk data + CRC still to pass over
-  private chunks = 0;
-  private sawEnd = false;
-
-  feed(chunk: Buffer): string | undefined {
-    let i = 0;
-    if (this.offset < 8) {
-      const n = Math.min(8 - this.offset, chunk.length);
-      i = n;
-      this.offset += n;
-    }
-    while (i < chunk.length) {
-      if (this.sawEnd && this.skip === 0) return 'the PNG has data after its IEND chunk';
-      if (this.skip > 0) {
-        const n = Math.min(this.skip, chunk.length - i);
-        this.skip -= n;
-        i += n;
-        continue;
-      }
-      const n = Math.min(8 - this.headerFill, chunk.length - i);
-      chunk.copy(this.header, this.headerFill, i, i + n);
-      this.headerFill += n;
-      i += n;
-      if (this.headerFill < 8) break;
-      this.headerFill = 0;
-      const err = this.onChunkHeader(this.header.readUInt32BE(0), this.header.toString('latin1', 4, 8));
-      if (err) return err;
-    }
-    return undefined;
-  }
-
-  end(): string | undefined {
-    if (!this.sawEnd || this.skip > 0 || this.headerFill > 0) return 'the PNG ends before its IEND chunk: it is truncated';
-    return undefined;
-  }
-
-  private onChunkHeader(length: number, type: string): string | undefined {
-    if (length > 0x7fffffff || !/^[A-Za-z]{4}$/.test(type)) return 'the PNG has a malformed chunk';
-    if (this.chunks === 0 && (type !== 'IHDR' || length !== 13)) return 'the PNG does not start with an IHDR chunk';
-    this.chunks++;
-    if (type === 'IEND') this.sawEnd = true;
-    this.skip = length + 4;
-    return undefined;
+      return new WebpParser(options);
   }
 }

@@ -15,12 +15,13 @@ export const IMAGE_TYPES: Readonly<Record<ImageExtension, ImageType>> = {
   webp: { ext: 'webp', mime: 'image/webp' },
 };
 
-// Stored names are `<uuid v4>.<ext>`, lower case. Anything else (dots, slashes, encoded
-// separators, other extensions, overlong names) can never name a stored file.
-export const STORED_IMAGE_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.(png|jpg|gif|webp)$/;
+// Stored names are `<uuid v4>.<ext>` for an image and `<uuid v4>_thumb.<ext>` for its thumbnail,
+// lower case. Anything else (dots, slashes, encoded separators, other extensions, overlong
+// names) can never name a stored file.
+export const STORED_IMAGE_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}(_thumb)?\.(png|jpg|gif|webp)$/;
 
 export function isStoredImageName(name: string): boolean {
-  return name.length <= 41 && STORED_IMAGE_NAME.test(name);
+  return name.length <= 47 && STORED_IMAGE_NAME.test(name);
 }
 
 /** The image type a stored name stands for, or undefined when the name is not a stored name. */

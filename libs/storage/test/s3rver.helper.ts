@@ -1,6 +1,6 @@
 // Starts a real S3-compatible server (s3rver) on a free loopback port with its own temporary
 // directory, for tests of the S3 storage. Not a mock: the AWS SDK talks HTTP to it.
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,8 @@ export interface LocalS3 {
   secretAccessKey: string;
   /** Keys of the objects in the bucket, listed through the S3 API. */
   storedKeys(): Promise<string[]>;
+  /** An object's bytes, read through the S3 API. */
+  read(key: string): Promise<Buffer>;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,13 @@ export async function startLocalS3(bucket = 'uploads'): Promise<LocalS3> {
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
   const address = await server.run();
+  const newClient = () =>
+    new S3Client({
+      endpoint: `http://127.0.0.1:${address.port}`,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
     bucket,
@@ -38,15 +47,19 @@ export async function startLocalS3(bucket = 'uploads'): Promise<LocalS3> {
     accessKeyId: 'S3RVER',
     secretAccessKey: 'S3RVER',
     async storedKeys() {
-      const client = new S3Client({
-        endpoint: `http://127.0.0.1:${address.port}`,
-        region: 'us-east-1',
-        forcePathStyle: true,
-        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      });
+      const client = newClient();
       try {
         const res = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
         return (res.Contents ?? []).map((o) => o.Key!).sort();
+      } finally {
+        client.destroy();
+      }
+    },
+    async read(key: string) {
+      const client = newClient();
+      try {
+        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return Buffer.from(await res.Body!.transformToByteArray());
       } finally {
         client.destroy();
       }

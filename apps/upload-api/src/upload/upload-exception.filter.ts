@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import { LegacyEnvelopeFilter } from '@app/common';
 import { UploadConfig } from '@app/config';
 import type { Request } from 'express';
-import { ENVELOPE_ALLOWANCE } from './multipart-upload.reader';
+import { ENVELOPE_ALLOWANCE } from './upload-body.limiter';
 
 /**
  * The legacy envelope, plus a bound on what is read after an early answer. A refusal that comes

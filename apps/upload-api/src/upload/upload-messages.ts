@@ -15,6 +15,7 @@ export const UploadMessages = {
   emptyFile: () => '上传的文件是空的 (the uploaded file is empty)',
   notImage: () => '文件不是图片，只支持 PNG、JPEG、GIF、WebP (not an image: only PNG, JPEG, GIF and WebP are accepted)',
   damaged: (detail: string) => `图片不完整或已损坏 (the image is incomplete or damaged: ${detail})`,
+  tooManyPixels: (detail: string) => `图片尺寸太大 (the image has too many pixels: ${detail})`,
   tooLarge: (maxBytes: number) => `图片太大，最大 ${size(maxBytes)} (file too large: the limit is ${maxBytes} bytes)`,
   unexpectedFileField: (name: string, field: string) =>
     `不认识的文件字段 ${JSON.stringify(name.slice(0, 64))}，请把图片放在 ${field} 字段 (unexpected file field: send the image in ${field})`,

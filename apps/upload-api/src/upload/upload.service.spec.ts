@@ -6,8 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { gifImage, jpegImage, pngImage, SVG_IMAGE, webpImage } from '../../../../libs/storage/test/image.fixtures';
+import sharp from 'sharp';
+import { gifImage, jpegDeclaring, jpegImage, pngImage, SVG_IMAGE, webpImage } from '../../../../libs/storage/test/image.fixtures';
+import { ImageWorkQueue } from './image-work.queue';
+import { ThumbnailService } from './thumbnail.service';
 import { UploadService } from './upload.service';
+
+const newService = (storage: FileStorage, config: UploadConfig) =>
+  new UploadService(storage, config, new ThumbnailService(config), new ImageWorkQueue(config));
 
 describe('UploadService', () => {
   let dir: string;
@@ -18,7 +24,7 @@ describe('UploadService', () => {
     dir = await mkdtemp(join(tmpdir(), 'upload-service-'));
     storage = new LocalFileStorage({ directory: dir });
     const config = Object.assign(new UploadConfig(), { maxFileSize: 4096 });
-    service = new UploadService(storage, config);
+    service = newService(storage, config);
   });
 
   afterEach(async () => {
@@ -36,13 +42,21 @@ describe('UploadService', () => {
     ['png', pngImage(5, 5)],
     ['gif', gifImage()],
     ['webp', webpImage()],
-  ])('stores a %s under a fresh UUID name with that extension', async (ext, bytes) => {
-    const name = await service.store(chunks(bytes));
-    expect(name).toMatch(new RegExp(`^[0-9a-f-]{36}\\.${ext}$`));
-    expect((await readFile(join(dir, name))).equals(bytes)).toBe(true);
-    const opened = await service.open(name);
-    expect(opened?.size).toBe(bytes.length);
-    expect((await buffer(opened!.stream)).equals(bytes)).toBe(true);
+  ])('stores a %s under a fresh UUID name with that extension, and its thumbnail', async (ext, bytes) => {
+    const stored = await service.store(chunks(bytes));
+    expect(stored.uri).toMatch(new RegExp(`^[0-9a-f-]{36}\\.${ext}$`));
+    // JPEG thumbnails, PNG where the image has transparency.
+    const thumbExt = (await sharp(bytes).metadata()).hasAlpha ? 'png' : 'jpg';
+    expect(stored.thumbUri).toBe(stored.uri.replace(/\.\w+$/, `_thumb.${thumbExt}`));
+    // These fixtures carry no metadata (the JPEG's padding is a comment, which goes).
+    const expected = ext === 'jpg' ? jpegImage() : bytes;
+    expect((await readFile(join(dir, stored.uri))).equals(expected)).toBe(true);
+    const opened = await service.open(stored.uri);
+    expect(opened?.size).toBe(expected.length);
+    expect((await buffer(opened!.stream)).equals(expected)).toBe(true);
+    const meta = await sharp(await readFile(join(dir, stored.thumbUri))).metadata();
+    expect([stored.width, stored.height]).toEqual([meta.width, meta.height]);
+    expect((await readdir(dir)).sort()).toEqual([stored.uri, stored.thumbUri].sort());
   });
 
   it.each([
@@ -50,6 +64,8 @@ describe('UploadService', () => {
     ['truncated', jpegImage({ padding: 500 }).subarray(0, 400), ErrorCode.UploadNotImage, /incomplete or damaged/],
     ['too large', jpegImage({ padding: 5000 }), ErrorCode.UploadTooLarge, /4096 bytes/],
     ['empty', Buffer.alloc(0), ErrorCode.UploadMissingFile, /empty/],
+    ['over the pixel limit', jpegDeclaring(20_000, 20_000), ErrorCode.UploadTooLarge, /too many pixels/],
+    ['undecodable (a frame header with no components)', undecodableJpeg(), ErrorCode.UploadNotImage, /cannot be decoded/],
   ])('refuses a file that is %s with a coded DomainError and stores nothing', async (_l, bytes, code, msg) => {
     const err = await service.store(chunks(bytes)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DomainError);
@@ -79,21 +95,34 @@ describe('UploadService', () => {
       describe = () => 'broken test storage';
       check = () => Promise.reject(new Error('broken'));
     })();
-    const svc = new UploadService(broken, Object.assign(new UploadConfig(), { maxFileSize: 4096 }));
+    const svc = newService(broken, Object.assign(new UploadConfig(), { maxFileSize: 4096 }));
     jest.spyOn(svc['logger'], 'error').mockImplementation(() => undefined);
     const err = (await svc.store(chunks(gifImage())).catch((e: unknown) => e)) as DomainError;
     expect(err.code).toBe(ErrorCode.StoreUnavailable);
     expect(err.message).not.toContain('/srv/secret');
   });
 
-  it('opens only names of the stored shape', async () => {
-    const name = await service.store(chunks(gifImage()));
-    const opened = await service.open(name);
+  it('opens only names of the stored shape, thumbnails included', async () => {
+    const stored = await service.store(chunks(gifImage()));
+    const opened = await service.open(stored.uri);
     expect(opened?.mime).toBe('image/gif');
     opened!.stream.destroy();
-    expect(await service.open(`../${name}`)).toBeNull();
-    expect(await service.open(name.replace('.gif', '.png'))).toBeNull();
-    await service.discard(name);
-    expect(await service.open(name)).toBeNull();
+    const thumb = await service.open(stored.thumbUri);
+    expect(thumb?.mime).toBe('image/png');
+    thumb!.stream.destroy();
+    expect(await service.open(`../${stored.uri}`)).toBeNull();
+    expect(await service.open(stored.uri.replace('.gif', '.png'))).toBeNull();
+    expect(await service.open(stored.uri.replace('.gif', '_thumb_thumb.png'))).toBeNull();
+    await service.discard(stored);
+    expect(await service.open(stored.uri)).toBeNull();
+    expect(await readdir(dir)).toEqual([]);
   });
 });
+
+// Structurally complete, but libjpeg refuses a frame with no colour component.
+function undecodableJpeg(): Buffer {
+  const bytes = Buffer.from(jpegImage());
+  const sof = bytes.indexOf(Buffer.from([0xff, 0xc0]));
+  bytes[sof + 9] = 0;
+  return bytes;
+}

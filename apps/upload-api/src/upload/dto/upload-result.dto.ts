@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { StoredUpload } from '../upload.service';
 
 export class UploadResultDto {
   @ApiProperty({ example: '0b9d7a8e-51f4-4c3e-9a59-3f1d1f7f2c11.jpg', description: 'Stored name: a fresh UUID and the extension of the detected image type' })
@@ -9,6 +10,24 @@ export class UploadResultDto {
     description: 'Public base URL (UPLOAD_PUBLIC_BASE_URL) followed by uri; the suite serves the image there',
   })
   url: string;
+
+  @ApiProperty({ example: 3024, description: 'Width as displayed, after the EXIF orientation: what a chat bubble reserves' })
+  width: number;
+
+  @ApiProperty({ example: 4032, description: 'Height as displayed, after the EXIF orientation' })
+  height: number;
+
+  @ApiProperty({
+    example: '0b9d7a8e-51f4-4c3e-9a59-3f1d1f7f2c11_thumb.jpg',
+    description: 'Stored name of the thumbnail: longest side UPLOAD_THUMBNAIL_SIZE (320), upright, JPEG (PNG with transparency)',
+  })
+  thumbUri: string;
+
+  @ApiProperty({
+    example: 'https://chat.example.com/images/0b9d7a8e-51f4-4c3e-9a59-3f1d1f7f2c11_thumb.jpg',
+    description: 'Public base URL followed by thumbUri, served like the image',
+  })
+  thumbUrl: string;
 }
 
 /** `{"status":0,"data":{...}}` on success. */
@@ -34,6 +53,14 @@ export class UploadFailDto {
   msg: string;
 }
 
-export function toUploadResult(uri: string, baseUrl: string): UploadResultDto {
-  return { uri, url: baseUrl + uri };
+/** The legacy `uri` and `url` first, as the apps have always had them; the rest is additive. */
+export function toUploadResult(stored: StoredUpload, baseUrl: string): UploadResultDto {
+  return {
+    uri: stored.uri,
+    url: baseUrl + stored.uri,
+    width: stored.width,
+    height: stored.height,
+    thumbUri: stored.thumbUri,
+    thumbUrl: baseUrl + stored.thumbUri,
+  };
 }
