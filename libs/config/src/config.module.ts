@@ -6,9 +6,10 @@ import { CoreConfig } from './core.config';
 import { HistoryConfig } from './history.config';
 import { loadConfig } from './load-config';
 import { UploadConfig } from './upload.config';
+import { WebConfig } from './web.config';
 import { resolveDevSecret } from './dev-secret';
 
-export const CONFIG_CLASSES = [CoreConfig, ChatConfig, HistoryConfig, UploadConfig, BusConfig] as const;
+export const CONFIG_CLASSES = [CoreConfig, ChatConfig, HistoryConfig, UploadConfig, BusConfig, WebConfig] as const;
 
 const typedProviders = CONFIG_CLASSES.map((cls) => ({
   provide: cls,

@@ -4,5 +4,6 @@ export * from './chat.config';
 export * from './history.config';
 export * from './upload.config';
 export * from './bus.config';
+export * from './web.config';
 export * from './config.module';
 export * from './dev-secret';
