@@ -10,7 +10,7 @@ import {
   markFailed,
   markSending,
   mergeServerMessages,
-  newestId,
+  catchUpFrom,
   oldestId,
   removePending,
 } from '../store/conversation.state';
@@ -268,12 +268,12 @@ export class ChatClient {
       const store = this.conversations.get(friendId);
       if (!store) return;
       if (store.get().history !== 'loaded') return this.loadNewest(friendId);
-      let afterId = newestId(store.get()) ?? 0;
+      let afterId = catchUpFrom(store.get());
       try {
         for (let page = 0; page < CATCH_UP_MAX_PAGES; page++) {
           const slice = await this.options.api.history(this.options.session.token, friendId, { afterId, limit: CATCH_UP_PAGE });
           store.set((s) => mergeServerMessages(s, slice.list));
-          const next = slice.nextAfterId ?? newestId(store.get()) ?? afterId;
+          const next = slice.nextAfterId ?? catchUpFrom(store.get());
           if (!slice.hasMore || !slice.list.length || next === afterId) break;
           afterId = next;
         }

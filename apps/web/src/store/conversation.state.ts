@@ -30,6 +30,12 @@ export interface ConversationState {
   history: 'loading' | 'loaded' | 'error';
   hasOlder: boolean;
   loadingOlder: boolean;
+  /**
+   * The newest id the server itself has shown us (history, catch-up, live frames), never an
+   * ack's: per conversation frames arrive in storage order, so nothing older than this was
+   * missed; an ack can name a message newer than some we have not seen yet.
+   */
+  syncedId?: number;
   error?: string;
 }
 
@@ -57,7 +63,9 @@ export function mergeServerMessages(state: ConversationState, items: WireMessage
   const known = new Set(state.messages.flatMap((m) => (m.id === undefined ? [] : [m.id])));
   const added: ChatMessage[] = [];
   let friendName = state.friendName;
+  let syncedId = state.syncedId;
   for (const item of items) {
+    if (item.id !== undefined && (syncedId === undefined || item.id > syncedId)) syncedId = item.id;
     if (item.id === undefined || known.has(item.id)) continue;
     known.add(item.id);
     const mine = item.senderId === state.me;
@@ -75,8 +83,8 @@ export function mergeServerMessages(state: ConversationState, items: WireMessage
       status: mine ? 'sent' : 'received',
     });
   }
-  if (!added.length && friendName === state.friendName) return state;
-  return { ...state, friendName, messages: ordered([...state.messages, ...added]) };
+  if (!added.length && friendName === state.friendName && syncedId === state.syncedId) return state;
+  return { ...state, friendName, syncedId, messages: ordered([...state.messages, ...added]) };
 }
 
 /** The user's own message, shown at once and kept until the server acknowledges it. */
@@ -148,11 +156,9 @@ function updatePending(state: ConversationState, clientMsgId: string, change: (m
   return { ...state, messages };
 }
 
-/** The newest message the server confirmed: where a catch-up starts (`afterId`). */
-export function newestId(state: ConversationState): number | undefined {
-  let max: number | undefined;
-  for (const m of state.messages) if (m.id !== undefined && (max === undefined || m.id > max)) max = m.id;
-  return max;
+/** Where a catch-up starts (`afterId`): see `syncedId`. */
+export function catchUpFrom(state: ConversationState): number {
+  return state.syncedId ?? 0;
 }
 
 /** The oldest message shown: where scrolling back continues (`beforeId`). */
