@@ -10,7 +10,7 @@ import { freshPhone, TEST_JWT_SECRET } from './test-app';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** A chat-gateway replica in a process of its own, started from source, as a container runs it. */
+/** A chat-gateway replica in a process of its own, started from source, as a container runs it (or another app's bundle). */
 export class GatewayProcess {
   private log = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -24,9 +24,14 @@ export class GatewayProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  static async start(env: Record<string, string>): Promise<GatewayProcess> {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/chat-gateway/src/main.ts'], {
+  /**
+   * `options.port`: listen there (a restart where clients reconnect); `options.args`: what node
+   * runs instead of the gateway's source, e.g. a built bundle such as dist/apps/suite/main.js.
+   */
+  static async start(env: Record<string, string>, options: { port?: number; args?: string[] } = {}): Promise<GatewayProcess> {
+    const port = options.port ?? (await freePort());
+    const args = options.args ?? ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/chat-gateway/src/main.ts'];
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: {
         ...process.env,

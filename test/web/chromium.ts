@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { isCi } from '../support/infra';
@@ -35,17 +34,16 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Builds the web client from the current sources into a fresh directory, as `npm run build:web` does. */
-export function buildWebClient(): string {
-  const outDir = mkdtempSync(join(tmpdir(), 'chat-web-'));
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'apps/web', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  if (r.status !== 0) throw new Error(`vite build failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
-  if (!existsSync(join(outDir, 'index.html'))) throw new Error(`vite build wrote no index.html into ${outDir}`);
-  return outDir;
+/**
+ * Builds what `npm start` runs, as it builds it (`npm run build:quick`: the web client into
+ * dist/web, the suite into dist/apps/suite/main.js), from the current sources.
+ */
+export function buildForStart(): void {
+  const r = spawnSync('npm', ['run', '--silent', 'build:quick'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+  if (r.status !== 0) throw new Error(`npm run build:quick failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  for (const file of ['dist/web/index.html', 'dist/apps/suite/main.js']) {
+    if (!existsSync(join(ROOT, file))) throw new Error(`npm run build:quick wrote no ${file}`);
+  }
 }
 
 /** A screenshot of the step, under test/web/screenshots/ (ignored by git). */

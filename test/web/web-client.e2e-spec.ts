@@ -1,15 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { pngImage } from '../../libs/storage/test/image.fixtures';
-import { SuiteModule } from '../../apps/suite/src/suite.module';
-import { freshPhone, startSuite, tempSqlite, TestApp } from '../support/test-app';
-import { buildWebClient, describeChromium, launchChromium, SCREENSHOT_DIR, snap } from './chromium';
+import { GatewayProcess } from '../support/gateway-process';
+import { freshPhone, tempSqlite } from '../support/test-app';
+import { buildForStart, describeChromium, launchChromium, SCREENSHOT_DIR, snap } from './chromium';
 
 // Two users in two browser contexts (two tabs of two people), on a phone-sized screen, against
-// the real suite serving the freshly built client. Every wait has a timeout; no timing is asserted.
+// the suite as `npm start` builds and runs it: a process of its own serving the client it built,
+// stopped (SIGTERM) and started again on the same port mid-conversation. Every wait has a
+// timeout; no timing is asserted.
 
 const WAIT = 15_000;
 jest.setTimeout(120_000);
@@ -21,27 +22,26 @@ interface Person {
 }
 
 describeChromium('the web client in Chromium', () => {
-  let webDir: string;
   let uploads: string;
   const sqlite = tempSqlite();
-  let suite: TestApp;
-  let port = 0;
+  let suite: GatewayProcess;
+  let port: number | undefined;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
   let alice: Person;
   let bob: Person;
 
   const boot = async () => {
-    const app = await startSuite(
-      { DATABASE_URL: sqlite.url, CHAT_DEV_MODE: 'true', WEB_CLIENT_DIR: webDir, UPLOAD_DIR: uploads, PORT: String(port) },
-      SuiteModule.forEnvironment({ CHAT_DEV_MODE: 'true' }),
+    const app = await GatewayProcess.start(
+      { DATABASE_URL: sqlite.url, DATABASE_RUN_MIGRATIONS: 'true', CHAT_DEV_MODE: 'true', UPLOAD_DIR: uploads, LOG_FORMAT: 'text' },
+      { port, args: ['dist/apps/suite/main.js'] },
     );
-    port = Number(new URL(app.httpUrl).port);
+    port = app.port;
     return app;
   };
 
   beforeAll(async () => {
-    webDir = buildWebClient();
+    buildForStart();
     uploads = mkdtempSync(join(tmpdir(), 'chat-web-uploads-'));
     suite = await boot();
     browser = await launchChromium();
@@ -50,9 +50,9 @@ describeChromium('the web client in Chromium', () => {
   afterAll(async () => {
     await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
     await browser?.close();
-    await suite?.close();
+    await suite?.stop();
     sqlite.remove();
-    for (const dir of [webDir, uploads]) if (dir) rmSync(dir, { recursive: true, force: true });
+    if (uploads) rmSync(uploads, { recursive: true, force: true });
   });
 
   const messages = (p: Page) => p.locator('li.message');
@@ -159,7 +159,7 @@ describeChromium('the web client in Chromium', () => {
   });
 
   it('rides out a gateway restart: offline banner, reconnect, nothing lost or doubled', async () => {
-    await suite.close();
+    await suite.stop('SIGTERM');
     for (const p of [alice.page, bob.page]) await p.locator('.offline-banner').waitFor();
 
     // Typed while the server is away: kept, shown as sending, sent once it is back.
@@ -185,7 +185,8 @@ describeChromium('the web client in Chromium', () => {
     expect(await messages(bob.page).count()).toBe(texts.length + 1);
 
     // And the server stored each of them once.
-    const token = await suite.token(alice.id);
+    const minted = (await (await fetch(`${suite.httpUrl}/dev/users/${alice.id}/token`, { method: 'POST' })).json()) as { data: { token: string } };
+    const token = minted.data.token;
     const res = await fetch(`${suite.httpUrl}/chat_message/get_Message_History.do?friendId=${bob.id}&limit=50`, { headers: { token } });
     const body = (await res.json()) as { status: number; data: { list: { text: string }[] } };
     expect(body.status).toBe(0);
