@@ -29,9 +29,8 @@ export function freshPhone(): string {
 }
 
 /**
- * Boots the all-in-one app, wired as in production, on a free loopback port (or on `env.PORT`,
- * to start it again where clients reconnect). `env` overrides the configuration (it is read from
- * the environment when the app is created).
+ * Boots the all-in-one app, wired as in production, on a free loopback port. `env` overrides
+ * the configuration (it is read from the environment when the app is created).
  */
 export async function startSuite(env: Record<string, string | undefined> = {}, module: unknown = SuiteModule): Promise<TestApp> {
   const saved = { ...process.env };
@@ -41,7 +40,7 @@ export async function startSuite(env: Record<string, string | undefined> = {}, m
   try {
     app = await createApp(module, { configure: useChatAdapter }, { logger: ['error'] });
     app.enableShutdownHooks();
-    await app.listen(Number(process.env.PORT), '127.0.0.1');
+    await app.listen(0, '127.0.0.1');
   } finally {
     process.env = saved;
   }
