@@ -26,10 +26,6 @@ export class Outbox {
     this.entries = this.load();
   }
 
-  all(): readonly OutboxEntry[] {
-    return this.entries;
-  }
-
   /** What the next open socket sends again. */
   toSend(): OutboxEntry[] {
     return this.entries.filter((e) => !e.failed);

@@ -1,4 +1,4 @@
-import { readToken } from '../protocol/token';
+import { isExpired, readToken } from '../protocol/token';
 import type { KeyValueStorage } from './outbox';
 
 // Who this tab is signed in as. sessionStorage, not localStorage: two tabs of one browser can be
@@ -18,7 +18,8 @@ export function loadSession(storage: KeyValueStorage): Session | null {
     if (!raw) return null;
     const s = JSON.parse(raw) as Partial<Session>;
     const payload = typeof s.token === 'string' ? readToken(s.token) : null;
-    if (!payload || payload.userId !== s.userId) return null;
+    // An expired token would only be refused at the upgrade: ask for a new one at once.
+    if (!payload || payload.userId !== s.userId || isExpired(payload)) return null;
     return { token: s.token as string, userId: payload.userId, ...(typeof s.name === 'string' ? { name: s.name } : {}) };
   } catch {
     return null;
