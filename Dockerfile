@@ -1,8 +1,10 @@
 # syntax=docker/dockerfile:1.7
 # One image for every app of the suite; the container's command picks the app:
 #   node dist/apps/chat-gateway/main.js | history-api | upload-api | admin-cli (migrate, ...)
+# The target `web` is nginx with the built web client (docker-compose.yml's front door).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NGINX_IMAGE=nginx:1.28-alpine
 
 # ---- dependencies (with the toolchain native modules such as better-sqlite3 may need)
 FROM ${NODE_IMAGE} AS deps
@@ -19,7 +21,12 @@ COPY . .
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
-# ---- runtime: no compiler, no sources, not root
+# ---- the public origin: nginx serving the web client (dist/web) and proxying the APIs
+FROM ${NGINX_IMAGE} AS web
+COPY docker/nginx.conf /etc/nginx/nginx.conf
+COPY --from=build /app/dist/web /usr/share/nginx/html
+
+# ---- runtime (the default target, so it stays last): no compiler, no sources, not root
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     PORT=8080 \

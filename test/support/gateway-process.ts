@@ -20,6 +20,8 @@ export interface GatewayStartOptions {
   outputLimit?: number;
   /** Sees every chunk of stdout and stderr as it comes. */
   onOutput?: (chunk: string) => void;
+  /** What node runs instead of the gateway, e.g. a built bundle such as dist/apps/suite/main.js. */
+  args?: string[];
 }
 
 const ENTRY = {
@@ -59,7 +61,7 @@ export class GatewayProcess {
 
   static async start(env: Record<string, string>, options: GatewayStartOptions = {}): Promise<GatewayProcess> {
     const port = options.port ?? (await freePort());
-    const child = spawn(process.execPath, ENTRY[options.entry ?? 'source'], {
+    const child = spawn(process.execPath, options.args ?? ENTRY[options.entry ?? 'source'], {
       cwd: ROOT,
       env: {
         ...process.env,

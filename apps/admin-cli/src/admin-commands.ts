@@ -1,5 +1,6 @@
+import { UserAccounts } from '@app/accounts';
 import { TokenService } from '@app/auth';
-import { ChatClock } from '@app/common';
+import { ChatClock, DomainError } from '@app/common';
 import { UserRepository } from '@app/database';
 
 export const USAGE = `Usage: chat-admin <command>
@@ -29,23 +30,30 @@ function option(args: string[], name: string): string | undefined {
 
 /** Runs one command and returns what to print. `migrate` is done by booting the context. */
 export async function runAdminCommand(args: string[], deps: AdminDeps): Promise<string> {
+  const accounts = new UserAccounts(deps.users, deps.tokens, deps.clock);
+  try {
+    return await run(args, accounts);
+  } catch (e) {
+    // The accounts' refusals (bad phone, taken phone, unknown user) are the operator's to fix.
+    if (e instanceof DomainError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+async function run(args: string[], accounts: UserAccounts): Promise<string> {
   const [command, sub] = args;
   if (command === 'migrate') return 'migrations applied';
   if (command === 'user' && sub === 'add') {
     const phone = option(args, 'phone');
-    if (!phone || !/^\+?\d{5,20}$/.test(phone)) throw new UsageError('user add needs --phone with 5 to 20 digits');
-    const name = option(args, 'name');
-    if (await deps.users.findByPhone(phone)) throw new UsageError(`a user with phone ${phone} exists already`);
-    const user = await deps.users.create({ phone, name, time: deps.clock.wallClock() });
-    return JSON.stringify(user);
+    if (!phone) throw new UsageError('user add needs --phone with 5 to 20 digits');
+    return JSON.stringify(await accounts.add(phone, option(args, 'name')));
   }
   if (command === 'token') {
     const userId = Number(sub);
     if (!Number.isSafeInteger(userId) || userId <= 0) throw new UsageError('token needs a user id, e.g. token 1');
-    if (!(await deps.users.findById(userId))) throw new UsageError(`no user with id ${userId}`);
     const ttl = option(args, 'ttl');
     if (ttl !== undefined && !/^\d+$/.test(ttl)) throw new UsageError('--ttl is a number of seconds');
-    return deps.tokens.sign(userId, ttl === undefined ? undefined : Number(ttl));
+    return accounts.issueToken(userId, ttl === undefined ? undefined : Number(ttl));
   }
   throw new UsageError(command && command !== 'help' ? `unknown command: ${args.join(' ')}` : '');
 }

@@ -1,23 +1,26 @@
 import { bootApp } from '@app/common';
-import { BusConfig, ChatConfig, HistoryConfig, UploadConfig } from '@app/config';
+import { BusConfig, ChatConfig, HistoryConfig, UploadConfig, WebConfig } from '@app/config';
 import { useChatAdapter } from '../../chat-gateway/src/chat-gateway.module';
 import { useHistoryOpenApi } from '../../history-api/src/history/history-openapi';
 import { useUploadOpenApi } from '../../upload-api/src/upload/upload-openapi';
 import { SuiteModule } from './suite.module';
 
-void bootApp(SuiteModule, {
+void bootApp(SuiteModule.forEnvironment(), {
   name: 'chat-suite',
-  configs: [ChatConfig, HistoryConfig, UploadConfig, BusConfig],
+  configs: [ChatConfig, HistoryConfig, UploadConfig, BusConfig, WebConfig],
   configure: (app) => {
     useChatAdapter(app);
     useHistoryOpenApi(app);
     useUploadOpenApi(app);
   },
-  banner: (baseUrl, _core, opsUrl) => [
+  banner: (baseUrl, core, opsUrl) => [
     `chat:    ${baseUrl.replace(/^http/, 'ws')}/chat/{userId}?token=...`,
     `history: POST ${baseUrl}/chat_message/get_Message_History.do`,
     `upload:  POST ${baseUrl}/user/upload.do`,
     ...(opsUrl ? [`OpenAPI: ${opsUrl}/api-docs/history and ${opsUrl}/api-docs/upload`] : []),
-    'get a user and a token:  npm run cli -- user add --phone 13800000000   then   npm run cli -- token <userId>',
+    core.devMode
+      ? 'users and tokens: the sign-in page, or  npm run cli -- user add --phone 13800000000   then   npm run cli -- token <userId>'
+      : 'get a user and a token:  npm run cli -- user add --phone 13800000000   then   npm run cli -- token <userId>',
+    `web client: open ${baseUrl}/ in a browser (two tabs, two users)`,
   ],
 });

@@ -7,9 +7,10 @@ import { HistoryConfig } from './history.config';
 import { loadConfig } from './load-config';
 import { OpsConfig } from './ops.config';
 import { UploadConfig } from './upload.config';
+import { WebConfig } from './web.config';
 import { resolveDevSecret } from './dev-secret';
 
-export const CONFIG_CLASSES = [CoreConfig, ChatConfig, HistoryConfig, UploadConfig, BusConfig, OpsConfig] as const;
+export const CONFIG_CLASSES = [CoreConfig, ChatConfig, HistoryConfig, UploadConfig, BusConfig, OpsConfig, WebConfig] as const;
 
 const typedProviders = CONFIG_CLASSES.map((cls) => ({
   provide: cls,

@@ -5,5 +5,6 @@ export * from './history.config';
 export * from './upload.config';
 export * from './bus.config';
 export * from './ops.config';
+export * from './web.config';
 export * from './config.module';
 export * from './dev-secret';

@@ -1,0 +1,86 @@
+// The chat socket's frames, as the server sends and takes them (docs/protocol.md). Decoding
+// never throws: an unexpected frame becomes `unknown`, so a newer server cannot break the client.
+
+/** A chat message: live from the socket, or an item of a history answer. */
+export interface WireMessage {
+  id?: number;
+  senderId?: number;
+  to?: number;
+  sender: string;
+  text: string;
+  time: string;
+  /** Protocol v2: position in the conversation (absent from today's server). */
+  seq?: number;
+  /** Protocol v2: the sender's id for its local echo (absent from today's server). */
+  clientMsgId?: string;
+}
+
+export type ServerFrame =
+  | ({ kind: 'message' } & WireMessage)
+  | { kind: 'ack'; clientMsgId: string; id: number; time: string; seq?: number }
+  | { kind: 'error'; to: number | null; reason: string; code?: string; time?: string; clientMsgId?: string }
+  /** A typed frame this client does not handle yet (protocol v2: read, delivered, typing). */
+  | { kind: 'typed'; type: string; frame: Record<string, unknown> }
+  | { kind: 'unknown'; raw: string };
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Reads a message object (socket frame or history item); null when it is not one. */
+export function readMessage(f: Record<string, unknown>): WireMessage | null {
+  const text = str(f.text);
+  const sender = str(f.sender);
+  const time = str(f.time);
+  if (text === undefined || sender === undefined || time === undefined) return null;
+  const message: WireMessage = { sender, text, time };
+  const id = num(f.id);
+  if (id !== undefined) message.id = id;
+  const senderId = num(f.senderId);
+  if (senderId !== undefined) message.senderId = senderId;
+  const to = num(f.to);
+  if (to !== undefined) message.to = to;
+  const seq = num(f.seq);
+  if (seq !== undefined) message.seq = seq;
+  const clientMsgId = str(f.clientMsgId);
+  if (clientMsgId !== undefined) message.clientMsgId = clientMsgId;
+  return message;
+}
+
+export function decodeFrame(raw: string): ServerFrame {
+  let f: unknown;
+  try {
+    f = JSON.parse(raw);
+  } catch {
+    return { kind: 'unknown', raw };
+  }
+  if (!isRecord(f)) return { kind: 'unknown', raw };
+  if (f.type === 'ack') {
+    const clientMsgId = str(f.clientMsgId);
+    const id = num(f.id);
+    if (clientMsgId === undefined || id === undefined) return { kind: 'unknown', raw };
+    return { kind: 'ack', clientMsgId, id, time: str(f.time) ?? '', ...(num(f.seq) !== undefined ? { seq: num(f.seq) } : {}) };
+  }
+  if (typeof f.type === 'string') return { kind: 'typed', type: f.type, frame: f };
+  // The legacy error shape: {"id":null,"sender":0,"to":..,"text":"<reason>","createTime":..}.
+  if (f.id === null && f.sender === 0 && typeof f.text === 'string') {
+    return {
+      kind: 'error',
+      to: num(f.to) ?? null,
+      reason: f.text,
+      ...(str(f.code) !== undefined ? { code: str(f.code) } : {}),
+      ...(str(f.createTime) !== undefined ? { time: str(f.createTime) } : {}),
+      ...(str(f.clientMsgId) !== undefined ? { clientMsgId: str(f.clientMsgId) } : {}),
+    };
+  }
+  const message = readMessage(f);
+  return message ? { kind: 'message', ...message } : { kind: 'unknown', raw };
+}
+
+/** A chat message to send. `senderId` is left out: the server takes the connection's user. */
+export function encodeSend(frame: { to: number; text: string; clientMsgId: string }): string {
+  return JSON.stringify({ to: frame.to, text: frame.text, clientMsgId: frame.clientMsgId });
+}
+
+/** Error codes after which sending the same frame again may work. */
+export const RETRYABLE_CODES: ReadonlySet<string> = new Set(['RATE_LIMITED', 'STORE_UNAVAILABLE', 'INTERNAL']);

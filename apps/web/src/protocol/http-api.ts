@@ -1,0 +1,119 @@
+import { readMessage, WireMessage } from './frames';
+
+// The HTTP side: history (cursor form), image upload and, in development mode, the user
+// endpoints. Every answer is the legacy envelope {"status":0,"data":..} | {"status":1,"msg":..}.
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status when it was not 200 (404: the endpoint does not exist). */
+    readonly httpStatus = 200,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** The server's answer to a missing, invalid or expired token. */
+  get unauthenticated(): boolean {
+    return this.message === '用户未登录';
+  }
+}
+
+export interface HistorySlice {
+  list: WireMessage[];
+  hasMore: boolean;
+  nextBeforeId?: number;
+  nextAfterId?: number;
+}
+
+export interface UserSummary {
+  id: number;
+  name: string;
+}
+
+export interface UploadedImage {
+  uri: string;
+  url: string;
+}
+
+type Fetch = typeof fetch;
+
+export class HttpApi {
+  constructor(
+    private readonly base = '',
+    private readonly fetchFn: Fetch = (input, init) => fetch(input, init),
+  ) {}
+
+  /**
+   * A slice of the conversation with `friendId`: the newest `limit` (no cursor), older than
+   * `beforeId` (newest first), or newer than `afterId` (oldest first).
+   */
+  async history(token: string, friendId: number, cursor: { beforeId?: number; afterId?: number; limit: number }): Promise<HistorySlice> {
+    const q = new URLSearchParams({ friendId: String(friendId), limit: String(cursor.limit) });
+    if (cursor.beforeId !== undefined) q.set('beforeId', String(cursor.beforeId));
+    if (cursor.afterId !== undefined) q.set('afterId', String(cursor.afterId));
+    const data = await this.call<{ list?: unknown[]; hasMore?: boolean; nextBeforeId?: number; nextAfterId?: number }>(
+      `/chat_message/get_Message_History.do?${q}`,
+      { headers: { token } },
+    );
+    const list = (data.list ?? []).flatMap((item) => {
+      const m = item && typeof item === 'object' ? readMessage(item as Record<string, unknown>) : null;
+      return m ? [m] : [];
+    });
+    return { list, hasMore: data.hasMore === true, nextBeforeId: data.nextBeforeId, nextAfterId: data.nextAfterId };
+  }
+
+  /** Whether the server takes this token (the socket's refusal cannot be read in a browser). */
+  async tokenAccepted(token: string): Promise<boolean> {
+    try {
+      // The token is checked before any parameter: without friendId a good one gets 不存在记录.
+      await this.call('/chat_message/get_Message_History.do?limit=1', { headers: { token } });
+      return true;
+    } catch (e) {
+      if (e instanceof ApiError) return !e.unauthenticated;
+      throw e;
+    }
+  }
+
+  upload(token: string, file: Blob, name: string): Promise<UploadedImage> {
+    const form = new FormData();
+    form.append('upload_file', file, name);
+    return this.call<UploadedImage>('/user/upload.do', { method: 'POST', headers: { token }, body: form });
+  }
+
+  /** Development mode only: null when the server has no such endpoint (not in dev mode). */
+  async devUsers(): Promise<UserSummary[] | null> {
+    try {
+      return (await this.call<{ list: UserSummary[] }>('/dev/users')).list;
+    } catch (e) {
+      if (e instanceof ApiError && e.httpStatus === 404) return null;
+      throw e;
+    }
+  }
+
+  devCreateUser(phone: string, name?: string): Promise<UserSummary> {
+    return this.call<UserSummary>('/dev/users', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(name ? { phone, name } : { phone }),
+    });
+  }
+
+  async devToken(userId: number): Promise<string> {
+    return (await this.call<{ token: string }>(`/dev/users/${userId}/token`, { method: 'POST' })).token;
+  }
+
+  private async call<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const res = await this.fetchFn(`${this.base}${path}`, init);
+    let body: unknown;
+    try {
+      body = await res.json();
+    } catch {
+      throw new ApiError(`unexpected answer (HTTP ${res.status})`, res.status);
+    }
+    const envelope = body as { status?: unknown; data?: unknown; msg?: unknown };
+    if (res.status !== 200) throw new ApiError(typeof envelope.msg === 'string' ? envelope.msg : `HTTP ${res.status}`, res.status);
+    if (envelope.status === 0) return envelope.data as T;
+    throw new ApiError(typeof envelope.msg === 'string' ? envelope.msg : 'unexpected answer');
+  }
+}

@@ -1,0 +1,64 @@
+import { useEffect } from 'preact/hooks';
+import type { ChatClient } from '../chat/chat-client';
+import type { Session } from '../chat/session';
+import type { UserSummary } from '../protocol/http-api';
+import { ConnectionBanner } from './connection-banner';
+import { ConversationView } from './conversation-view';
+import { FriendPicker } from './friend-picker';
+import { useStore } from './use-store';
+
+interface Props {
+  client: ChatClient;
+  session: Session;
+  devUsers: UserSummary[] | null;
+  onRefreshUsers: () => Promise<UserSummary[] | null>;
+  onSignOut: (because?: string) => void;
+}
+
+export function ChatShell({ client, session, devUsers, onRefreshUsers, onSignOut }: Props) {
+  const state = useStore(client.state);
+  const open = state.openFriendId === null ? undefined : client.conversation(state.openFriendId);
+
+  useEffect(() => {
+    if (state.connection.status === 'refused') onSignOut('The server no longer accepts your token: sign in again.');
+  }, [state.connection.status]);
+
+  return (
+    <div class="shell">
+      <header class="top-bar">
+        <span class="me">
+          <span class="visually-hidden">Signed in as </span>
+          {session.name ?? `User ${session.userId}`} <span class="muted">#{session.userId}</span>
+        </span>
+        <button type="button" class="link-button" onClick={() => onSignOut()}>
+          Sign out
+        </button>
+      </header>
+      <ConnectionBanner state={state.connection} onRetry={() => client.reconnectNow()} />
+      {state.notices.length > 0 && (
+        <ul class="notices" aria-label="New messages in other conversations">
+          {state.notices.map((n) => (
+            <li key={n.friendId}>
+              <button type="button" class="link-button" onClick={() => client.open(n.friendId, n.name)}>
+                {n.count === 1 ? 'New message' : `${n.count} new messages`} from {n.name}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {state.problem && (
+        <p class="error" role="alert">
+          {state.problem}{' '}
+          <button type="button" class="link-button" onClick={() => client.clearProblem()}>
+            Dismiss
+          </button>
+        </p>
+      )}
+      {open ? (
+        <ConversationView key={state.openFriendId} client={client} store={open} onBack={() => client.closeConversation()} />
+      ) : (
+        <FriendPicker me={session.userId} devUsers={devUsers} onRefreshUsers={onRefreshUsers} onPick={(id, name) => client.open(id, name)} />
+      )}
+    </div>
+  );
+}

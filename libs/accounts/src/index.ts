@@ -1,0 +1,2 @@
+export * from './user-accounts.service';
+export * from './accounts.module';
