@@ -103,6 +103,11 @@ export class FrameIngress {
     this.overruns = this.overruns.filter((t) => now - t < OVERRUN_WINDOW_MS);
     this.overruns.push(now);
     if (this.limits.maxOverruns > 0 && this.overruns.length > this.limits.maxOverruns) {
+      // Closed: what it still sends is not read, and what waits is not handled.
+      this.closed = true;
+      this.queue.length = 0;
+      this.budget.give(this.bytes);
+      this.bytes = 0;
       this.events.flooding();
       return;
     }
@@ -118,6 +123,7 @@ export class FrameIngress {
   }
 
   private close(): void {
+    if (this.closed && !this.bytes) return this.budget.forget(this.resume);
     this.closed = true;
     this.budget.forget(this.resume);
     this.budget.give(this.bytes);

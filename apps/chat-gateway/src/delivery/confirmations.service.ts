@@ -33,8 +33,9 @@ export class Confirmations {
 
   /** A round now (another device of the user is connecting, or shutdown), bounded by `timeoutMs`. */
   async now(session: SocketSession, timeoutMs = 1000): Promise<void> {
-    await this.rounds.get(session);
-    await this.round(session, timeoutMs);
+    const running = this.rounds.get(session);
+    if (running) await Promise.race([running, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    if (!this.rounds.has(session)) await this.round(session, timeoutMs);
   }
 
   /**
