@@ -15,8 +15,9 @@ import { UserRepository } from './user.repository';
       inject: [CoreConfig],
       useFactory: (config: CoreConfig) => ({
         ...dataSourceOptions(config.databaseUrl, config.runMigrations, config.databasePoolSize),
-        // Fail fast at boot instead of retrying for minutes; the orchestrator restarts us.
-        retryAttempts: 2,
+        // Ride out a short outage at boot (a failover, a replica restarting beside its database),
+        // then give up: the orchestrator restarts us, rather than us retrying for minutes.
+        retryAttempts: 10,
         retryDelay: 1000,
       }),
     }),
