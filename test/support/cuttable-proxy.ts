@@ -1,11 +1,12 @@
 import { connect, createServer, Server, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
-type ProxyState = 'up' | 'cut' | 'stalled';
+type ProxyState = 'up' | 'cut' | 'stalled' | 'replies-held';
 
 /** One client connection and its upstream, forwarded both ways while the proxy is up. */
 class Link {
-  private piped = false;
+  private toServer = false;
+  private toClient = false;
 
   constructor(
     readonly client: Socket,
@@ -13,25 +14,40 @@ class Link {
   ) {}
 
   forward(): void {
-    if (this.piped) return;
-    this.piped = true;
-    this.client.pipe(this.upstream);
-    this.upstream.pipe(this.client);
+    this.pipe(true, true);
   }
 
   /** Stops moving bytes either way; what is already read waits in the streams' buffers. */
   hold(): void {
-    if (this.piped) {
-      this.client.unpipe(this.upstream);
-      this.upstream.unpipe(this.client);
-      this.piped = false;
-    }
-    this.client.pause();
-    this.upstream.pause();
+    this.pipe(false, false);
+  }
+
+  /** Requests still reach the server; its answers wait (a reply path that drops packets). */
+  holdReplies(): void {
+    this.pipe(true, false);
   }
 
   reset(): void {
     for (const s of [this.client, this.upstream]) if (!s.destroyed) s.resetAndDestroy();
+  }
+
+  private pipe(toServer: boolean, toClient: boolean): void {
+    if (toServer !== this.toServer) {
+      if (toServer) this.client.pipe(this.upstream);
+      else {
+        this.client.unpipe(this.upstream);
+        this.client.pause();
+      }
+      this.toServer = toServer;
+    }
+    if (toClient !== this.toClient) {
+      if (toClient) this.upstream.pipe(this.client);
+      else {
+        this.upstream.unpipe(this.client);
+        this.upstream.pause();
+      }
+      this.toClient = toClient;
+    }
   }
 }
 
@@ -97,6 +113,12 @@ export class CuttableProxy {
     for (const link of this.linkSet) link.hold();
   }
 
+  /** Lets requests through but holds every answer, until restore(): a commit whose answer is lost. */
+  async holdReplies(): Promise<void> {
+    this.state = 'replies-held';
+    for (const link of this.linkSet) link.holdReplies();
+  }
+
   async restore(): Promise<void> {
     this.state = 'up';
     for (const link of this.linkSet) link.forward();
@@ -125,6 +147,7 @@ export class CuttableProxy {
     client.once('close', drop);
     upstream.once('close', drop);
     if (this.state === 'up') link.forward();
+    else if (this.state === 'replies-held') link.holdReplies();
     else link.hold();
   }
 }
