@@ -9,3 +9,4 @@ export * from './openapi';
 export * from './with-timeout';
 export * from './instance-id';
 export * from './ttl-cache';
+export * from './log-throttle';

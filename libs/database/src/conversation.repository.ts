@@ -114,8 +114,10 @@ export class ConversationRepository {
   }
 
   /** Records delivered positions in one statement; a position never moves back. */
-  async recordDelivered(entries: readonly DeliveredPosition[]): Promise<void> {
-    if (!entries.length) return;
+  async recordDelivered(positions: readonly DeliveredPosition[]): Promise<void> {
+    if (!positions.length) return;
+    // Primary-key order, the order the batch writers lock member rows in.
+    const entries = [...positions].sort((x, y) => x.userId - y.userId || x.friendId - y.friendId);
     const cases = entries.map(() => `WHEN user_id = ? AND friend_id = ? THEN ${this.dialect.greatest('delivered_seq', '?')}`).join(' ');
     await this.db.query(
       `UPDATE conversation_member SET delivered_seq = CASE ${cases} ELSE delivered_seq END WHERE ${entries

@@ -60,7 +60,7 @@ export class MariaDbBatchWriter implements BatchWriter {
       "SET @chat_batch_ok := (TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) < ?)",
       'START TRANSACTION',
       `INSERT INTO conversation (user_lo, user_hi, message_count)
-         SELECT v.lo, v.hi, v.n FROM (${valuesTable(['lo', 'hi', 'n'], plan.shares.length)}) v WHERE @chat_batch_ok
+         SELECT v.lo, v.hi, v.n FROM (${valuesTable(['lo', 'hi', 'n'], plan.shares.length)}) v WHERE @chat_batch_ok ORDER BY v.lo, v.hi
          ON DUPLICATE KEY UPDATE message_count = message_count + VALUES(message_count)`,
       `INSERT INTO \`message\` (sender, \`to\`, text, update_time, create_time, conversation_id, seq, client_msg_id)
          SELECT v.s, v.t, v.x, v.tm, v.tm, c.id, c.message_count - v.b, v.k
@@ -73,7 +73,7 @@ export class MariaDbBatchWriter implements BatchWriter {
          FROM (${valuesTable(['u', 'f', 'lo', 'hi', 'rc', 'rb'], plan.members.length)}) v
          JOIN conversation c ON c.user_lo = v.lo AND c.user_hi = v.hi
          JOIN \`message\` m ON m.conversation_id = c.id AND m.seq = c.message_count
-         WHERE @chat_batch_ok
+         WHERE @chat_batch_ok ORDER BY v.u, v.f
          ON DUPLICATE KEY UPDATE last_seq = GREATEST(last_seq, VALUES(last_seq)),
            last_message_id = GREATEST(last_message_id, VALUES(last_message_id)),
            received_count = received_count + VALUES(received_count),

@@ -105,10 +105,10 @@ export function planBatch(items: readonly NewMessage[], existing: ReadonlyMap<st
   const placedByIndex = new Map<number, PlacedMessage>();
   const shares: BatchPlan['shares'] = [];
   const members: MemberDelta[] = [];
-  // Counters are locked in a stable order, so concurrent batches over the same conversations
-  // cannot deadlock.
-  for (const key of [...byPair.keys()].sort()) {
-    const group = byPair.get(key)!;
+  // Counters are locked in the order of their unique index (user_lo, user_hi), so concurrent
+  // batches over the same conversations cannot deadlock.
+  const groups = [...byPair.values()].sort((x, y) => x.lo - y.lo || x.hi - y.hi);
+  for (const group of groups) {
     const n = group.items.length;
     shares.push({ lo: group.lo, hi: group.hi, count: n });
     const lastTo = new Map<number, number>();
@@ -128,6 +128,9 @@ export function planBatch(items: readonly NewMessage[], existing: ReadonlyMap<st
   }
   // Arrival order: the insert writes rows (and so ids) in the order the messages came.
   const placed = fresh.map((f) => placedByIndex.get(f.index)!);
+  // Member rows in primary-key order (user_id, friend_id), the order every other statement that
+  // updates several of them (delivered positions) locks them in: no deadlock between them.
+  members.sort((x, y) => x.userId - y.userId || x.friendId - y.friendId);
   return { placed, shares, members, repeats, known };
 }
 

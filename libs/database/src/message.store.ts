@@ -18,6 +18,9 @@ export class StoreExpiredError extends Error {
   }
 }
 
+/** Tries of one batch against deadlocks, lock waits and racing duplicate keys. */
+const MAX_ATTEMPTS = 6;
+
 /** Writer connections held at once: one per writer shard of a gateway. */
 export const MESSAGE_STORE_CONNECTIONS = 16;
 
@@ -69,13 +72,17 @@ export class MessageStore implements OnModuleInit, OnApplicationShutdown {
         return batchResults(items, plan, matchInserted(plan, rows));
       } catch (e) {
         const code = driverErrorCode(e);
-        if (attempt >= 4 || !code) throw e;
+        if (attempt >= MAX_ATTEMPTS || !code) throw e;
         if (DUPLICATE_KEY_CODES.has(code)) {
           // Another replica stored one of these keys first (a client retrying elsewhere).
           existing = await writer.findByKeys(
             items.flatMap((m) => (m.clientMsgId === undefined ? [] : [{ senderId: m.senderId, clientMsgId: m.clientMsgId }])),
           );
-        } else if (!RETRYABLE_CODES.has(code)) {
+        } else if (RETRYABLE_CODES.has(code)) {
+          // A deadlock victim was rolled back whole: try again after a short, random pause, so
+          // the batches that collided do not collide again.
+          await new Promise((r) => setTimeout(r, 2 + Math.random() * 8 * attempt));
+        } else {
           throw e;
         }
       }

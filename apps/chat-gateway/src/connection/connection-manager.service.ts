@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { WebSocket } from 'ws';
-import { processInstanceId } from '@app/common';
+import { LogThrottle, processInstanceId } from '@app/common';
 import { ChatConfig, CoreConfig } from '@app/config';
 import { DeliveryService } from '../delivery/delivery.service';
 import { FrameDispatcher } from '../handlers/frame-dispatcher';
@@ -21,6 +21,7 @@ export type ChatWs = WebSocket & { chat?: WsChatSocket; ingress?: FrameIngress }
 @Injectable()
 export class ConnectionManager {
   private readonly logger = new Logger(ConnectionManager.name);
+  private readonly throttled = new LogThrottle(this.logger);
   private readonly instanceId: string;
   private readonly budget: InboundBudget;
   private sequence = 0;
@@ -78,7 +79,7 @@ export class ConnectionManager {
       if (--userRate.sockets === 0) this.rates.delete(userId);
     });
     this.delivery.attach(socket).catch((e: unknown) => {
-      this.logger.warn(`attaching a socket of user ${userId} failed: ${String(e)}`);
+      this.throttled.warn('attach', `attaching a socket of user ${userId} failed: ${String(e)}`);
       // 1011 tells the client to come back; its backlog stays undelivered until it does.
       ws.close(1011, 'backlog unavailable, reconnect');
     });

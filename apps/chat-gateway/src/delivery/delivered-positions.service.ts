@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { MESSAGE_BUS, MessageBus } from '@app/bus';
+import { LogThrottle } from '@app/common';
 import { ConversationRepository, DeliveredPosition } from '@app/database';
 import { SerialBatcher } from '../messages/serial-batcher';
 
@@ -16,6 +17,7 @@ const RETRY_MAX_MS = 5000;
 @Injectable()
 export class DeliveredPositions implements OnApplicationShutdown {
   private readonly logger = new Logger(DeliveredPositions.name);
+  private readonly throttled = new LogThrottle(this.logger);
   /** Waiting to be written, by `user:friend`. */
   private pending = new Map<string, DeliveredPosition>();
   private readonly batcher = new SerialBatcher<true>(() => this.flush(), Number.MAX_SAFE_INTEGER);
@@ -84,7 +86,7 @@ export class DeliveredPositions implements OnApplicationShutdown {
         if (!newer || newer.seq < entry.seq) this.pending.set(key, entry);
       }
       this.retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, this.retryMs * 2));
-      this.logger.warn(`recording ${entries.length} delivered position(s) failed, again in ${this.retryMs} ms: ${String(e)}`);
+      this.throttled.warn('record', `recording ${entries.length} delivered position(s) failed, again in ${this.retryMs} ms: ${String(e)}`);
       if (!this.closed && !this.retryTimer) {
         this.retryTimer = setTimeout(() => {
           this.retryTimer = undefined;

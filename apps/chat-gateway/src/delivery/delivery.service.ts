@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { BusEvent, BusMessage, MESSAGE_BUS, MessageBus } from '@app/bus';
-import { withTimeout } from '@app/common';
+import { LogThrottle, withTimeout } from '@app/common';
 import { ChatConfig } from '@app/config';
 import { ConversationRepository, MemberPosition, MessageRepository, StoredMessage } from '@app/database';
 import { FrameMessage } from '../frames/frame-codec';
@@ -20,6 +20,9 @@ export const GAP_WAIT_MS = 100;
 const GAP_RETRY_MAX_MS = 5000;
 /** Messages per database read (backlog, gaps, catch-up): written as the socket drains. */
 export const READ_PAGE = 100;
+/** A failed re-read after a bus outage is tried again this often, this many times (2 minutes). */
+const RESYNC_RETRY_MS = 2000;
+const RESYNC_ATTEMPTS = 60;
 /** Events kept for a socket that is still attaching; beyond that it re-reads once attached. */
 const EARLY_MAX = 1000;
 
@@ -32,6 +35,7 @@ const EARLY_MAX = 1000;
 @Injectable()
 export class DeliveryService implements OnModuleInit {
   private readonly logger = new Logger(DeliveryService.name);
+  private readonly throttled = new LogThrottle(this.logger);
   private delivering = true;
   private readonly failures = new WeakMap<SocketSession, Map<number, number>>();
   private readonly slowTimers = new WeakMap<SocketSession, NodeJS.Timeout>();
@@ -53,7 +57,7 @@ export class DeliveryService implements OnModuleInit {
     this.bus.onEvent((userId, event) => this.route(userId, event));
     this.bus.onResync(() => {
       this.metrics.busResyncs.inc();
-      this.resyncAll().catch((e: unknown) => this.logger.error(`re-reading after a bus outage failed: ${String(e)}`));
+      void this.resyncUntilDone();
     });
   }
 
@@ -265,7 +269,7 @@ export class DeliveryService implements OnModuleInit {
       })
       .catch((e: unknown) => {
         if (session.phase === 'closed') return;
-        this.logger.warn(`reading positions ${state.from}..${state.to} of a conversation of user ${session.userId} failed: ${String(e)}`);
+        this.throttled.warn('read', `reading positions ${state.from}..${state.to} of a conversation of user ${session.userId} failed: ${String(e)}`);
         let failures = this.failures.get(session);
         if (!failures) this.failures.set(session, (failures = new Map()));
         failures.set(friendId, (failures.get(friendId) ?? 0) + 1);
@@ -321,6 +325,22 @@ export class DeliveryService implements OnModuleInit {
   }
 
   // ---------------------------------------------------------------- after a bus outage
+
+  /** A re-read that fails (the database is away too) is tried again, for a while. */
+  private async resyncUntilDone(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.resyncAll();
+      } catch (e) {
+        if (attempt >= RESYNC_ATTEMPTS || !this.delivering) {
+          this.logger.error(`re-reading after a bus outage failed ${attempt} times, giving up: ${String(e)}`);
+          return;
+        }
+        this.throttled.warn('resync', `re-reading after a bus outage failed, again in ${RESYNC_RETRY_MS} ms: ${String(e)}`);
+        await new Promise((r) => setTimeout(r, RESYNC_RETRY_MS));
+      }
+    }
+  }
 
   private async resyncAll(): Promise<void> {
     for (const userId of this.registry.users()) {

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
-import { sleep } from '@app/common';
+import { LogThrottle, sleep } from '@app/common';
 import { ChatConfig } from '@app/config';
 import { MessageStore, NewMessage, OutcomeUnknownError, StoredMessage, StoreExpiredError, StoreResult } from '@app/database';
 import { ChatMetrics } from '../ops/chat-metrics.service';
@@ -49,6 +49,7 @@ const VERIFY_EVERY_MS = 1000;
 @Injectable()
 export class MessageWriter implements OnApplicationShutdown {
   private readonly logger = new Logger(MessageWriter.name);
+  private readonly throttled = new LogThrottle(this.logger);
   private readonly shards: SerialBatcher<Pending>[];
   private queued = 0;
 
@@ -127,13 +128,13 @@ export class MessageWriter implements OnApplicationShutdown {
       live.forEach((p, i) => this.finish(p, toOutcome(results[i])));
     } catch (error) {
       if (error instanceof OutcomeUnknownError) {
-        this.logger.warn(`storing ${live.length} message(s): ${error.message}; their senders are answered now, the outcome is checked later`);
+        this.throttled.warn('unknown', `storing ${live.length} message(s): ${error.message}; their senders are answered now, the outcome is checked later`);
         for (const p of live) this.expire(p);
         void this.verify(live, items, guard);
         return;
       }
       if (!(error instanceof StoreExpiredError)) {
-        this.logger.error(`storing ${live.length} message(s) failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.throttled.error('failed', `storing ${live.length} message(s) failed: ${error instanceof Error ? error.message : String(error)}`);
       }
       for (const p of live) this.finish(p, { kind: 'failed' });
     } finally {
