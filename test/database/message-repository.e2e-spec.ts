@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import { ChatClock } from '@app/common';
 import { CoreConfig } from '@app/config';
-import { dataSourceOptions, MessageStore, NewMessage, StepwiseBatchWriter, StoreExpiredError, UserRepository } from '@app/database';
+import { format } from 'mysql2';
+import { batchStatements, dataSourceOptions, MessageStore, NewMessage, planBatch, StepwiseBatchWriter, StoreExpiredError, UserRepository } from '@app/database';
 import { describeMariaDb, testMariaDbUrl } from '../support/infra';
 import { freshPhone, tempSqlite } from '../support/test-app';
 
@@ -128,4 +129,49 @@ describeMariaDb('MariaDB', () => {
   repositorySuite('MariaDB (one round trip per batch)', () => testMariaDbUrl()!);
   repositorySuite('MariaDB (step by step with RETURNING, as before 10.5)', () => testMariaDbUrl()!, { stepwise: { returning: true } });
   repositorySuite('MariaDB (step by step, ids by position, as on MySQL)', () => testMariaDbUrl()!, { stepwise: { returning: false } });
+});
+
+describeMariaDb('the one-round-trip batch on MariaDB', () => {
+  // An INSERT ... SELECT share-locks every row it reads: a scan of `conversation` would lock all
+  // of them and collide with every other batch (deadlocks between replicas: seen in the soak,
+  // where the tables grew from empty and the planner, on stale statistics, scanned). Each read
+  // must be a unique-index look-up from the batch's own rows.
+  it('reads conversation and message rows by unique index only', async () => {
+    const ds = new DataSource(dataSourceOptions(testMariaDbUrl()!, false));
+    await ds.initialize();
+    try {
+      const users = new UserRepository(ds);
+      const made = await Promise.all([...Array(40).keys()].map(() => users.create({ phone: freshPhone(), time: clock.wallClock() })));
+      const store = new MessageStore(ds, Object.assign(new CoreConfig(), { databaseUrl: testMariaDbUrl()! }));
+      // Hundreds of conversations; the statistics may be stale (as on a table that grew from empty
+      // since the last recount, when the planner believes a scan is cheap): the hints must hold.
+      const all: NewMessage[] = [];
+      for (let i = 0; i < made.length; i++) for (let j = i + 1; j < made.length; j++) all.push({ senderId: made[i].id, to: made[j].id, text: 'x', time: clock.wallClock() });
+      for (let k = 0; k < all.length; k += 200) await store.storeBatch(all.slice(k, k + 200));
+      await store.onApplicationShutdown();
+      const items = [
+        { senderId: made[1].id, to: made[2].id, text: 'a', time: clock.wallClock() },
+        { senderId: made[0].id, to: made[3].id, text: 'b', time: clock.wallClock(), clientMsgId: 'explain-1' },
+      ];
+      const { statements, params } = batchStatements(planBatch(items), Date.now() + 60_000);
+      let at = 0;
+      const inlined = statements.map((sql) => {
+        const n = (sql.match(/\?/g) ?? []).length;
+        const text = format(sql, params.slice(at, at + n) as Parameters<typeof format>[1]);
+        at += n;
+        return text;
+      });
+      await ds.query(inlined[0]);
+      for (const sql of inlined.slice(3, 5)) {
+        const plan: { table: string | null; type: string; key: string | null }[] = await ds.query(`EXPLAIN ${sql.replace(/RETURNING[\s\S]*$/, '')}`);
+        for (const row of plan.filter((r) => r.table === 'c' || r.table === 'm')) {
+          expect({ table: row.table, type: row.type }).toEqual({ table: row.table, type: 'eq_ref' });
+          expect(row.key).toBe(row.table === 'c' ? 'uq_conversation_pair' : 'uq_message_conversation_seq');
+        }
+        expect(plan.some((r) => r.table === 'c')).toBe(true);
+      }
+    } finally {
+      await ds.destroy();
+    }
+  });
 });

@@ -14,6 +14,46 @@ const SELECT_STORED = 'SELECT id, sender, `to`, text, create_time, seq, client_m
 const FIND_STORED_WINDOW = 500;
 
 /**
+ * The statements of one batch's transaction, in order, with their parameters in one list: the
+ * deadline check, START TRANSACTION, the counters, the messages (RETURNING their ids), the
+ * members' rows, COMMIT. Every read of `conversation` and `message` is a unique-index look-up
+ * from the batch's own rows (STRAIGHT_JOIN, FORCE INDEX): an INSERT ... SELECT share-locks what
+ * it reads, and a scan would lock every conversation, colliding with every other batch.
+ */
+export function batchStatements(plan: BatchPlan, deadline: number): { statements: string[]; params: unknown[] } {
+  const params: unknown[] = [deadline * 1000];
+  const counters = plan.shares.flatMap((s) => [s.lo, s.hi, s.count]);
+  const messages = plan.placed.flatMap((p, o) => [o, p.lo, p.hi, p.back, p.item.senderId, p.item.to, p.item.text, p.item.time, p.item.clientMsgId ?? null]);
+  const members = plan.members.flatMap((m) => [m.userId, m.friendId, m.lo, m.hi, m.received, m.receivedBack]);
+  params.push(...counters, ...messages, ...members);
+  const statements = [
+    "SET @chat_batch_ok := (TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) < ?)",
+    'START TRANSACTION',
+    `INSERT INTO conversation (user_lo, user_hi, message_count)
+       SELECT v.lo, v.hi, v.n FROM (${valuesTable(['lo', 'hi', 'n'], plan.shares.length)}) v WHERE @chat_batch_ok ORDER BY v.lo, v.hi
+       ON DUPLICATE KEY UPDATE message_count = message_count + VALUES(message_count)`,
+    `INSERT INTO \`message\` (sender, \`to\`, text, update_time, create_time, conversation_id, seq, client_msg_id)
+       SELECT STRAIGHT_JOIN v.s, v.t, v.x, v.tm, v.tm, c.id, c.message_count - v.b, v.k
+       FROM (${valuesTable(['o', 'lo', 'hi', 'b', 's', 't', 'x', 'tm', 'k'], plan.placed.length)}) v
+       JOIN conversation c FORCE INDEX (uq_conversation_pair) ON c.user_lo = v.lo AND c.user_hi = v.hi
+       WHERE @chat_batch_ok ORDER BY v.o
+       RETURNING id, sender, \`to\`, seq`,
+    `INSERT INTO conversation_member (user_id, friend_id, conversation_id, last_seq, last_message_id, received_count, received_seq)
+       SELECT STRAIGHT_JOIN v.u, v.f, c.id, c.message_count, m.id, v.rc, IF(v.rc > 0, c.message_count - v.rb, 0)
+       FROM (${valuesTable(['u', 'f', 'lo', 'hi', 'rc', 'rb'], plan.members.length)}) v
+       JOIN conversation c FORCE INDEX (uq_conversation_pair) ON c.user_lo = v.lo AND c.user_hi = v.hi
+       JOIN \`message\` m FORCE INDEX (uq_message_conversation_seq) ON m.conversation_id = c.id AND m.seq = c.message_count
+       WHERE @chat_batch_ok ORDER BY v.u, v.f
+       ON DUPLICATE KEY UPDATE last_seq = GREATEST(last_seq, VALUES(last_seq)),
+         last_message_id = GREATEST(last_message_id, VALUES(last_message_id)),
+         received_count = received_count + VALUES(received_count),
+         received_seq = GREATEST(received_seq, VALUES(received_seq))`,
+    'COMMIT',
+  ];
+  return { statements, params };
+}
+
+/**
  * Writes a batch in one round trip: MariaDB (10.5+) takes the whole transaction as one
  * multi-statement query, because every value a statement needs comes from the ones before it
  * inside the database: the counters' new values give the positions (INSERT ... SELECT), RETURNING
@@ -41,45 +81,8 @@ export class MariaDbBatchWriter implements BatchWriter {
   }
 
   async write(plan: BatchPlan, deadline: number): Promise<InsertedRow[] | 'expired'> {
-    const params: unknown[] = [deadline * 1000];
-    const counters = plan.shares.flatMap((s) => [s.lo, s.hi, s.count]);
-    const messages = plan.placed.flatMap((p, o) => [
-      o,
-      p.lo,
-      p.hi,
-      p.back,
-      p.item.senderId,
-      p.item.to,
-      p.item.text,
-      p.item.time,
-      p.item.clientMsgId ?? null,
-    ]);
-    const members = plan.members.flatMap((m) => [m.userId, m.friendId, m.lo, m.hi, m.received, m.receivedBack]);
-    params.push(...counters, ...messages, ...members);
-    const sql = [
-      "SET @chat_batch_ok := (TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) < ?)",
-      'START TRANSACTION',
-      `INSERT INTO conversation (user_lo, user_hi, message_count)
-         SELECT v.lo, v.hi, v.n FROM (${valuesTable(['lo', 'hi', 'n'], plan.shares.length)}) v WHERE @chat_batch_ok ORDER BY v.lo, v.hi
-         ON DUPLICATE KEY UPDATE message_count = message_count + VALUES(message_count)`,
-      `INSERT INTO \`message\` (sender, \`to\`, text, update_time, create_time, conversation_id, seq, client_msg_id)
-         SELECT v.s, v.t, v.x, v.tm, v.tm, c.id, c.message_count - v.b, v.k
-         FROM (${valuesTable(['o', 'lo', 'hi', 'b', 's', 't', 'x', 'tm', 'k'], plan.placed.length)}) v
-         JOIN conversation c ON c.user_lo = v.lo AND c.user_hi = v.hi
-         WHERE @chat_batch_ok ORDER BY v.o
-         RETURNING id, sender, \`to\`, seq`,
-      `INSERT INTO conversation_member (user_id, friend_id, conversation_id, last_seq, last_message_id, received_count, received_seq)
-         SELECT v.u, v.f, c.id, c.message_count, m.id, v.rc, IF(v.rc > 0, c.message_count - v.rb, 0)
-         FROM (${valuesTable(['u', 'f', 'lo', 'hi', 'rc', 'rb'], plan.members.length)}) v
-         JOIN conversation c ON c.user_lo = v.lo AND c.user_hi = v.hi
-         JOIN \`message\` m ON m.conversation_id = c.id AND m.seq = c.message_count
-         WHERE @chat_batch_ok ORDER BY v.u, v.f
-         ON DUPLICATE KEY UPDATE last_seq = GREATEST(last_seq, VALUES(last_seq)),
-           last_message_id = GREATEST(last_message_id, VALUES(last_message_id)),
-           received_count = received_count + VALUES(received_count),
-           received_seq = GREATEST(received_seq, VALUES(received_seq))`,
-      'COMMIT',
-    ].join(';\n');
+    const { statements, params } = batchStatements(plan, deadline);
+    const sql = statements.join(';\n');
 
     // Failing to get a connection leaves nothing behind: that error is certain.
     const conn = await this.connection();
