@@ -3,6 +3,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { LogThrottle } from '@app/common';
 import type { ProtocolVersion } from '../frames/frame-codec';
 import { UpgradeAuthorizer, UpgradeDecision } from './upgrade-authorizer.service';
 
@@ -30,6 +31,7 @@ const STATUS_TEXT: Record<number, string> = {
  */
 export class ChatWsAdapter extends WsAdapter {
   private readonly log = new Logger('ChatWsAdapter');
+  private readonly throttled = new LogThrottle(this.log);
 
   constructor(
     app: INestApplicationContext,
@@ -73,7 +75,8 @@ export class ChatWsAdapter extends WsAdapter {
         .authorize(req)
         .then((decision) => this.completeUpgrade(port, decision, req, socket, head))
         .catch((e: unknown) => {
-          this.log.error(`upgrade failed: ${e instanceof Error ? e.stack : String(e)}`);
+          // The database or Redis did not answer in time: a refusal the client retries, not a bug.
+          this.throttled.warn('upgrade', `upgrade answered 503: ${e instanceof Error ? e.message : String(e)}`);
           refuse(socket, 503, '服务暂不可用 (service unavailable)');
         });
     });
