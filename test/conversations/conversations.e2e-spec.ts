@@ -47,6 +47,7 @@ describeMariaDb('protocol v2 across two replicas', () => {
       REDIS_URL: testRedisUrl()!,
       REDIS_KEY_PREFIX: `${testRedisPrefix()}v2:`,
       CHAT_RATE_LIMIT_COUNT: '0',
+      CHAT_INBOUND_FRAMES_PER_SEC: '0',
       CHAT_CONFIRM_DELAY_MS: '100',
     };
     [suite, g2] = await Promise.all([startSuite(env), GatewayProcess.start(env)]);
@@ -272,6 +273,7 @@ describeMariaDb('protocol v2 across two replicas', () => {
       REDIS_URL: testRedisUrl()!,
       REDIS_KEY_PREFIX: `${testRedisPrefix()}v2:`,
       CHAT_RATE_LIMIT_COUNT: '0',
+      CHAT_INBOUND_FRAMES_PER_SEC: '0',
       CHAT_CONFIRM_DELAY_MS: '100',
     });
     const after = await Promise.all(users.map((u) => list(u)));

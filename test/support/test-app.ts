@@ -41,7 +41,9 @@ export async function startSuite(
     CHAT_DEV_MODE: 'false',
     LOG_LEVEL: 'error',
     LOG_FORMAT: 'text',
+    // Limits that would throttle a test's bursts; the tests of those limits set them.
     CHAT_RATE_LIMIT_COUNT: '0',
+    CHAT_INBOUND_FRAMES_PER_SEC: '0',
     OPS_TOKEN: TEST_OPS_TOKEN,
     ...env,
   });

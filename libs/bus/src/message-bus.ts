@@ -23,6 +23,8 @@ export interface BusMessage {
   seq?: number;
   /** The sender's idempotency key, for the sender's other devices to match their local echo. */
   clientMsgId?: string;
+  /** Sent from a protocol v2 socket: its sender wants delivered receipts (legacy senders cannot read them). */
+  receipts?: true;
   /** Epoch ms when the gateway received the frame (delivery latency metric). */
   acceptedAt?: number;
 }

@@ -4,6 +4,9 @@
  */
 export class ChatClock {
   private readonly format: Intl.DateTimeFormat;
+  /** The last second formatted: every message of that second shares the string (formatToParts is costly). */
+  private lastSecond = NaN;
+  private lastText = '';
 
   constructor(readonly timeZone: string) {
     this.format = new Intl.DateTimeFormat('en-CA', {
@@ -20,8 +23,12 @@ export class ChatClock {
 
   /** Formats an instant as the legacy wall-clock string. */
   wallClock(at: Date = new Date()): string {
+    const second = Math.floor(at.getTime() / 1000);
+    if (second === this.lastSecond) return this.lastText;
     const parts: Record<string, string> = {};
     for (const p of this.format.formatToParts(at)) parts[p.type] = p.value;
-    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+    this.lastSecond = second;
+    this.lastText = `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+    return this.lastText;
   }
 }

@@ -70,7 +70,7 @@ export class Confirmations {
     for (const [friendId, seq] of positions) {
       if (seq <= (session.confirmed.get(friendId) ?? 0)) continue;
       session.confirmed.set(friendId, seq);
-      this.positions.record(session.userId, friendId, seq);
+      this.positions.record(session.userId, friendId, seq, session.receiptsFor.has(friendId));
     }
   }
 }

@@ -5,6 +5,8 @@ import { ConversationRepository, DeliveredPosition } from '@app/database';
 import { SerialBatcher } from '../messages/serial-batcher';
 
 const RETRY_MIN_MS = 200;
+/** Between two writes: positions of many sockets and rounds go in one statement. */
+const WRITE_EVERY_MS = 100;
 const RETRY_MAX_MS = 5000;
 
 /**
@@ -19,8 +21,10 @@ export class DeliveredPositions implements OnApplicationShutdown {
   private readonly logger = new Logger(DeliveredPositions.name);
   private readonly throttled = new LogThrottle(this.logger);
   /** Waiting to be written, by `user:friend`. */
-  private pending = new Map<string, DeliveredPosition>();
+  private pending = new Map<string, DeliveredPosition & { receipt?: boolean }>();
   private readonly batcher = new SerialBatcher<true>(() => this.flush(), Number.MAX_SAFE_INTEGER);
+  /** Being written now. */
+  private writing: DeliveredPosition[] = [];
   private retryMs = 0;
   private retryTimer?: NodeJS.Timeout;
   private closed = false;
@@ -30,25 +34,33 @@ export class DeliveredPositions implements OnApplicationShutdown {
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
   ) {}
 
-  record(userId: number, friendId: number, seq: number): void {
+  /** `receipt`: the friend's v2 sockets hear of it (a legacy sender could not read a receipt). */
+  record(userId: number, friendId: number, seq: number, receipt = false): void {
     if (seq < 1) return;
     const key = `${userId}:${friendId}`;
     const known = this.pending.get(key);
-    if (known && known.seq >= seq) return;
-    this.pending.set(key, { userId, friendId, seq });
+    if (known && known.seq >= seq) {
+      if (receipt) known.receipt = true;
+      return;
+    }
+    this.pending.set(key, { userId, friendId, seq, receipt: receipt || known?.receipt });
     if (!this.retryTimer) this.batcher.push(true);
   }
 
   /**
-   * Resolves once every position recorded before the call is written (or `timeoutMs` passed), so
-   * a backlog read afterwards does not bring again what a socket of this process just got.
+   * Resolves once no position of `userId` waits to be written (or `timeoutMs` passed), so a
+   * backlog read afterwards does not bring again what a socket of this process just got. Other
+   * users' positions are not waited for.
    */
-  async settled(timeoutMs: number): Promise<void> {
+  async settled(userId: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.pending.size && Date.now() < deadline && !this.closed) {
-      await Promise.race([this.batcher.settled(), new Promise((r) => setTimeout(r, 20))]);
-    }
-    await this.batcher.settled();
+    while (this.waitsFor(userId) && Date.now() < deadline && !this.closed) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  private waitsFor(userId: number): boolean {
+    for (const e of this.pending.values()) if (e.userId === userId) return true;
+    for (const e of this.writing) if (e.userId === userId) return true;
+    return false;
   }
 
   /** Shutdown: writes what is waiting, once more if it fails. */
@@ -75,6 +87,7 @@ export class DeliveredPositions implements OnApplicationShutdown {
     if (!this.pending.size) return;
     const entries = [...this.pending.values()];
     this.pending = new Map();
+    this.writing = entries;
     try {
       await this.conversations.recordDelivered(entries);
       this.retryMs = 0;
@@ -85,6 +98,7 @@ export class DeliveredPositions implements OnApplicationShutdown {
         const newer = this.pending.get(key);
         if (!newer || newer.seq < entry.seq) this.pending.set(key, entry);
       }
+      this.writing = [];
       this.retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, this.retryMs * 2));
       this.throttled.warn('record', `recording ${entries.length} delivered position(s) failed, again in ${this.retryMs} ms: ${String(e)}`);
       if (!this.closed && !this.retryTimer) {
@@ -96,10 +110,15 @@ export class DeliveredPositions implements OnApplicationShutdown {
       }
       return;
     }
+    this.writing = [];
     for (const e of entries) {
+      if (!e.receipt) continue;
       this.bus
         .publish([e.friendId], { type: 'delivered', by: e.userId, friendId: e.friendId, seq: e.seq })
         .catch(() => undefined); // a lost receipt is superseded by the next one
     }
+    // What comes meanwhile waits for the next write (the batcher runs one write at a time), so
+    // the positions of many sockets and rounds go in one statement.
+    if (!this.closed) await new Promise((r) => setTimeout(r, WRITE_EVERY_MS).unref());
   }
 }

@@ -77,7 +77,7 @@ export class DeliveryService implements OnModuleInit {
     // What the user's other sockets here were just sent is theirs, not this socket's backlog:
     // confirm it and let the positions reach the database first.
     await Promise.all(others.map((s) => this.confirmations.now(s, Math.min(1000, bound))));
-    await this.positions.settled(Math.min(1000, bound));
+    await this.positions.settled(socket.userId, Math.min(1000, bound));
     const positions = await withTimeout(this.conversations.positions(socket.userId), bound, 'conversation positions');
     if (session.phase === 'closed') return;
 
@@ -234,6 +234,7 @@ export class DeliveryService implements OnModuleInit {
     if (m.acceptedAt && session.phase === 'live') this.metrics.deliveryLatency.observe((Date.now() - m.acceptedAt) / 1000);
     if (m.senderId !== socket.userId) {
       session.unconfirmed.add(friendId);
+      if ((m as { receipts?: true }).receipts) session.receiptsFor.add(friendId);
       this.confirmations.schedule(session);
     }
     if (socket.overBudget && !session.lagging) this.lag(session);

@@ -1,6 +1,7 @@
 import type { FrameMessage } from '../frames/frame-codec';
 import type { ChatSocket } from './chat-socket';
 import { Arrival, ConversationOrder, ReadResult } from './conversation-order';
+import { LazyMap, LazySet } from './lazy-collections';
 
 export type SessionPhase = 'attaching' | 'live' | 'closed';
 
@@ -26,21 +27,23 @@ export class SocketSession {
    * Per friend: a write found the socket closed (the client's close handshake had begun) at the
    * position after this one, though the order had moved on: at close, the position counts up to here only.
    */
-  readonly writeCaps = new Map<number, number>();
+  readonly writeCaps = new LazyMap<number, number>();
 
-  private readonly starts = new Map<number, number>();
-  private readonly orders = new Map<number, ConversationOrder<FrameMessage>>();
+  private readonly starts = new LazyMap<number, number>();
+  private readonly orders = new LazyMap<number, ConversationOrder<FrameMessage>>();
   /** Per friend: reads up to here take only the friend's messages (the offline backlog bound). */
-  readonly backlogTo = new Map<number, number>();
+  readonly backlogTo = new LazyMap<number, number>();
   /** Per friend: this socket's sends not yet stored (a read must wait for them, see SocketSession.park). */
-  private readonly ownInFlight = new Map<number, number>();
-  private readonly parked = new Map<number, ReadResult<FrameMessage>>();
+  private readonly ownInFlight = new LazyMap<number, number>();
+  private readonly parked = new LazyMap<number, ReadResult<FrameMessage>>();
+  /** Friends whose messages here asked for delivered receipts (sent from a v2 socket). */
+  readonly receiptsFor = new LazySet<number>();
   /** Per friend: the contiguous position last recorded as delivered from this socket. */
-  readonly confirmed = new Map<number, number>();
+  readonly confirmed = new LazyMap<number, number>();
   /** Conversations whose contiguous position moved since the last confirmation. */
-  readonly unconfirmed = new Set<number>();
+  readonly unconfirmed = new LazySet<number>();
   /** Gap timers by friend. */
-  readonly timers = new Map<number, NodeJS.Timeout>();
+  readonly timers = new LazyMap<number, NodeJS.Timeout>();
   /** Friends whose reads wait for their turn; one read at a time per socket. */
   readonly readQueue: number[] = [];
   reading = false;

@@ -39,7 +39,7 @@ export class SendMessageHandler {
     await this.takeSlot(socket);
     let accepted;
     try {
-      accepted = await this.sends.accept(socket.userId, command, ctx.receivedAt);
+      accepted = await this.sends.accept(socket.userId, command, ctx.receivedAt, socket.version === 2);
     } catch (e) {
       this.releaseSlot(socket);
       this.metrics.framesIn.inc({ outcome: 'refused' });

@@ -22,6 +22,8 @@ export interface AcceptedSend {
   /** Receive time: the message's time, and where its deadline counts from. */
   time: string;
   receivedAt: number;
+  /** The sender's socket reads delivered receipts (protocol v2). */
+  receipts?: boolean;
 }
 
 /**
@@ -60,7 +62,7 @@ export class SendService {
   ) {}
 
   /** Checks the rate limit and the recipient; the message's time is its receive time. Throws DomainError. */
-  async accept(senderId: number, request: SendRequest, receivedAt: number): Promise<AcceptedSend> {
+  async accept(senderId: number, request: SendRequest, receivedAt: number, receipts = false): Promise<AcceptedSend> {
     if (!(await this.limiter.allow(senderId))) {
       throw new DomainError(
         ErrorCode.RateLimited,
@@ -71,7 +73,7 @@ export class SendService {
       throw new DomainError(ErrorCode.StoreUnavailable, '服务暂不可用，消息未保存，请稍后重试 (the database is unavailable; try again)');
     });
     if (!recipient) throw new DomainError(ErrorCode.UserNotFound, LegacyMessages.userNotFound);
-    return { senderId, senderName: sender?.name ?? '', request, time: this.clock.wallClock(new Date(receivedAt)), receivedAt };
+    return { senderId, senderName: sender?.name ?? '', request, time: this.clock.wallClock(new Date(receivedAt)), receivedAt, receipts };
   }
 
   /** Stores, then publishes. Sends accepted in order are stored in that order per conversation. */
@@ -114,6 +116,7 @@ export class SendService {
 
   private publish(send: AcceptedSend, m: StoredMessage, originSocket: string): void {
     const message: BusMessage = { ...m, type: 'message', senderName: send.senderName, originSocket, acceptedAt: send.receivedAt };
+    if (send.receipts) message.receipts = true;
     // The bus hands the message to this process's sockets first, whatever Redis does; a failed
     // publish means other replicas missed it, and they re-read once the bus is back.
     this.bus.publish([m.to, m.senderId], message).catch((e: unknown) => {
