@@ -181,18 +181,20 @@ describeMariaDb('two gateway replicas', () => {
   });
 
   describe('a replica going away while its users chat', () => {
+    const TOTAL = 200;
+    // The stream lasts about a second; confirmation rounds every 100 ms (instead of every second)
+    // let the doomed replica confirm a head of it before the kill.
+    const FAILOVER = { CHAT_CONFIRM_DELAY_MS: '100' };
     let survivor: GatewayProcess;
     beforeAll(async () => {
       if (!testRedisUrl()) return;
-      survivor = await GatewayProcess.start(env(testRedisUrl()!, 'failover'));
+      survivor = await GatewayProcess.start(env(testRedisUrl()!, 'failover', FAILOVER));
     });
     afterAll(() => survivor?.stop());
 
-    const TOTAL = 200;
-
     /** B sits on the doomed replica and reconnects to the survivor when its socket closes. */
     async function chatThroughFailover(signal: NodeJS.Signals) {
-      const doomed = await GatewayProcess.start(env(testRedisUrl()!, 'failover'));
+      const doomed = await GatewayProcess.start(env(testRedisUrl()!, 'failover', FAILOVER));
       const a: User = await dir.newUser();
       const b: User = await dir.newUser();
       const aIn = new Inbox();

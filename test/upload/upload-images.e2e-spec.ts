@@ -41,7 +41,7 @@ describeWithExiftool('Upload API: what is stored and served carries no metadata'
 
   beforeAll(async () => {
     api = await startUploadApi({ UPLOAD_THUMBNAIL_SIZE: '48' });
-    token = await api.token(42);
+    token = await api.token();
     reference = await referencePhoto(96, 64);
   });
 

@@ -70,7 +70,9 @@ export class ChatWsAdapter extends WsAdapter {
     if (!httpServer) throw new Error('the chat gateway shares the HTTP server of its app');
     this.httpServersRegistry.set(port, httpServer);
     httpServer.on('upgrade', (req: AuthedRequest, socket: Duplex, head: Buffer) => {
-      socket.on('error', () => socket.destroy());
+      // A function of its own: a closure made here would keep the request (and its headers, the
+      // token among them) alive as long as the socket.
+      socket.on('error', destroyOnError);
       this.authorizer
         .authorize(req)
         .then((decision) => this.completeUpgrade(port, decision, req, socket, head))
@@ -93,6 +95,10 @@ export class ChatWsAdapter extends WsAdapter {
     req.chatVersion = decision.version;
     server.handleUpgrade(req, socket, head, (ws) => server.emit('connection', ws, req));
   }
+}
+
+function destroyOnError(this: Duplex): void {
+  this.destroy();
 }
 
 function refuse(socket: Duplex, status: number, message: string): void {
