@@ -159,7 +159,11 @@ export class ConversationRepository {
    * `lastMessageId` (a conversation's last message id is unique, so the order is strict).
    */
   async listPage(userId: number, before: number | undefined, limit: number): Promise<{ rows: ConversationListRow[]; totalUnread: number }> {
-    return this.db.transaction('REPEATABLE READ', async (tx: EntityManager) => {
+    // One snapshot: REPEATABLE READ on MySQL/MariaDB; an SQLite transaction is serializable and
+    // takes no isolation level.
+    const snapshot = <T>(work: (tx: EntityManager) => Promise<T>) =>
+      this.dialect.mysql ? this.db.transaction('REPEATABLE READ', work) : this.db.transaction(work);
+    return snapshot(async (tx) => {
       const rows: ListRow[] = await tx.query(CONVERSATION_QUERIES.listPage, [userId, before ?? Number.MAX_SAFE_INTEGER, limit]);
       const total: { n: number | string }[] = await tx.query(CONVERSATION_QUERIES.totalUnread, [userId]);
       return { rows: rows.map(toListRow), totalUnread: Number(total[0]?.n ?? 0) };
