@@ -7,11 +7,15 @@
 //   same user, with multi-row inserts; conversation.message_count and seq are filled as the
 //   gateway fills them, and ids of the conversations interleave as they would in production.
 // - Cross-checks that both implementations answer the same pages byte for byte.
+// - The conversation list (get_Conversation_List.do) of a user with BENCH_LIST_CONVERSATIONS
+//   conversations of a few messages each, interleaved in time, beside the history page; the
+//   conversation state is back-filled by the real migration over the whole seeded database (its
+//   time is reported).
 // - Measures sequential requests (one in flight) so the numbers are latencies, not throughput:
 //   p50/p99 per scenario, each bounded in samples and in time.
 //
 // Everything talks to 127.0.0.1 only. Settings (environment): BENCH_MESSAGES=1000000
-// BENCH_BACKGROUND=200000 BENCH_SAMPLES=300 BENCH_BASELINE_SAMPLES=15 BENCH_SCENARIO_MS=20000
+// BENCH_BACKGROUND=200000 BENCH_LIST_CONVERSATIONS=1000 BENCH_SAMPLES=300 BENCH_BASELINE_SAMPLES=15 BENCH_SCENARIO_MS=20000
 // BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306
 import 'reflect-metadata';
 import { Controller, Module, Post, Body, Query, HttpCode, UseGuards, INestApplication } from '@nestjs/common';
@@ -26,7 +30,8 @@ import { DataSource } from 'typeorm';
 import { CurrentUserId, TokenGuard, TokenService } from '@app/auth';
 import { createApp, DomainError, ErrorCode, LegacyMessages, ok } from '@app/common';
 import { HistoryConfig } from '@app/config';
-import { dataSourceOptions, HISTORY_QUERIES } from '@app/database';
+import { CONVERSATION_QUERIES, dataSourceOptions, HISTORY_QUERIES } from '@app/database';
+import { MIGRATIONS } from '@app/entities';
 import { toPageInfo } from '@app/pagination';
 import { HistoryApiModule } from '../apps/history-api/src/history-api.module';
 import { parseHistoryRequest } from '../apps/history-api/src/history/dto/history-request.dto';
@@ -35,6 +40,10 @@ const ROOT = resolve(__dirname, '..');
 const MYSQL_URL = (process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306').replace(/\/$/, '');
 const MESSAGES = int('BENCH_MESSAGES', 1_000_000);
 const BACKGROUND = int('BENCH_BACKGROUND', 200_000);
+const LIST_CONVERSATIONS = int('BENCH_LIST_CONVERSATIONS', 1000);
+/** Messages in each conversation of the list user (every third from the list user). */
+const LIST_MESSAGES_EACH = 4;
+const LIST_PAGE = 20;
 const SAMPLES = int('BENCH_SAMPLES', 300);
 const BASELINE_SAMPLES = int('BENCH_BASELINE_SAMPLES', 15);
 const SCENARIO_MS = int('BENCH_SCENARIO_MS', 20_000);
@@ -47,6 +56,9 @@ const B = 2;
 const BACKGROUND_USERS = 200;
 /** Background conversations of user A with others, so that the legacy OR has rows to skip. */
 const A_SIDE_CONVERSATIONS = 10;
+/** The user of the conversation-list scenarios, and the first of its friends. */
+const L = 3 + BACKGROUND_USERS;
+const FIRST_FRIEND_OF_L = L + 1;
 
 function int(name: string, fallback: number): number {
   const v = Number(process.env[name]);
@@ -124,6 +136,10 @@ async function seed(conn: Connection): Promise<SeedResult> {
     // User B has a name of its own; the others carry the legacy default.
     users.push(`(${id}, '${id === B ? '小明' : `手机用户${phone}`}', '${phone}', '2019-01-01 00:00:00', '2019-01-01 00:00:00')`);
   }
+  for (let id = L; id < FIRST_FRIEND_OF_L + LIST_CONVERSATIONS; id++) {
+    const phone = `138${String(id).padStart(8, '0')}`;
+    users.push(`(${id}, '${id % 2 ? `用户${id} 🙂` : `手机用户${phone}`}', '${phone}', '2019-01-01 00:00:00', '2019-01-01 00:00:00')`);
+  }
   await insertRows(conn, '`user`', 'id, name, phone, update_time, create_time', users);
 
   // Conversations: 1 = A<->B, then A with A_SIDE_CONVERSATIONS others, then pairs of background users.
@@ -133,6 +149,12 @@ async function seed(conn: Connection): Promise<SeedResult> {
   const backgroundPairs = pairs.length - 1;
   const perBackground = Math.floor(BACKGROUND / backgroundPairs);
   const counts = pairs.map((_, i) => (i === 0 ? MESSAGES : perBackground));
+  // The list user's conversations come last; their messages are written after the others'.
+  const firstListConversation = pairs.length;
+  for (let k = 0; k < LIST_CONVERSATIONS; k++) {
+    pairs.push([L, FIRST_FRIEND_OF_L + k]);
+    counts.push(LIST_MESSAGES_EACH);
+  }
   await insertRows(
     conn,
     'conversation',
@@ -186,12 +208,36 @@ async function seed(conn: Connection): Promise<SeedResult> {
       process.stdout.write(`  seeded ${rows.toLocaleString('en-US')} rows\n`);
     }
   }
-  for (let c = 1; c < pairs.length; c++) while (seq[c] < perBackground) await add(c);
+  for (let c = 1; c < firstListConversation; c++) while (seq[c] < perBackground) await add(c);
+  // Round-robin over the list user's conversations, so that their last messages interleave.
+  for (let round = 0; round < LIST_MESSAGES_EACH; round++) for (let c = firstListConversation; c < pairs.length; c++) await add(c);
   await flush();
   await conn.query('COMMIT');
   await conn.query('SET SESSION unique_checks = 1');
   await conn.query('ANALYZE TABLE `message`, conversation, `user`');
   return { seconds: (performance.now() - started) / 1000, mainConversationId: 1, messageRows: rows };
+}
+
+/**
+ * Per-member conversation state for the seeded rows, as an upgrade from the legacy schema writes
+ * it: the conversation-state migration taken down and run again over the whole database. Then
+ * half the list user's conversations get unread messages, so the list carries real counts.
+ */
+async function backfillConversationState(ds: DataSource): Promise<number> {
+  const started = performance.now();
+  const migration = MIGRATIONS.map((M) => new M()).find((m) => m.name === 'ConversationState1716800000002');
+  if (!migration) throw new Error('the conversation-state migration is missing');
+  const runner = ds.createQueryRunner();
+  try {
+    await migration.down(runner);
+    await migration.up(runner);
+  } finally {
+    await runner.release();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await ds.query('UPDATE conversation_member SET read_seq = 0, read_count = 0 WHERE user_id = ? AND MOD(friend_id, 2) = 0', [L]);
+  await ds.query('ANALYZE TABLE conversation_member');
+  return seconds;
 }
 
 // ---------------------------------------------------------------- measuring
@@ -202,6 +248,8 @@ interface Scenario {
   path: string;
   form: string;
   samples: number;
+  /** Whose request (default: user A's). */
+  token?: string;
 }
 
 interface Measured {
@@ -234,12 +282,12 @@ async function measureGroup(base: string, token: string, group: Scenario[]): Pro
   const times = group.map(() => [] as number[]);
   const samples = Math.max(...group.map((s) => s.samples));
   const warmup = Math.max(2, Math.min(30, Math.floor(samples / 10)));
-  for (let i = 0; i < warmup; i++) for (const s of group) await request(`${base}${s.path}`, token, s.form);
+  for (let i = 0; i < warmup; i++) for (const s of group) await request(`${base}${s.path}`, s.token ?? token, s.form);
   const deadline = performance.now() + SCENARIO_MS * group.length;
   for (let round = 0; round < samples && performance.now() < deadline; round++) {
     for (const [i, s] of group.entries()) {
       const t0 = performance.now();
-      await request(`${base}${s.path}`, token, s.form);
+      await request(`${base}${s.path}`, s.token ?? token, s.form);
       times[i].push(performance.now() - t0);
     }
   }
@@ -285,6 +333,11 @@ async function main(): Promise<void> {
     const seeded = await seed(conn);
     await conn.end();
     process.stdout.write(`seeded ${seeded.messageRows.toLocaleString('en-US')} rows in ${seeded.seconds.toFixed(1)} s\n`);
+    const stateDs = new DataSource(dataSourceOptions(dbUrl, false));
+    await stateDs.initialize();
+    const backfillSeconds = await backfillConversationState(stateDs);
+    await stateDs.destroy();
+    process.stdout.write(`conversation state back-filled by the migration in ${backfillSeconds.toFixed(1)} s\n`);
 
     Object.assign(process.env, {
       DATABASE_URL: dbUrl,
@@ -332,6 +385,29 @@ async function main(): Promise<void> {
       [A, B, B, A],
     );
     if (process.env.BENCH_PRINT_PLANS) process.stdout.write(`${JSON.stringify(plans, null, 1)}\n`);
+    // The conversation list of L: walk every page once (checking it), keep a cursor mid-way.
+    const listPath = '/chat_message/get_Conversation_List.do';
+    const listToken = await app.get(TokenService).sign(L);
+    const listed = new Set<number>();
+    let cursor: string | null = null;
+    let midCursor = '';
+    let totalUnread = -1;
+    for (let n = 0; n === 0 || cursor; n++) {
+      const answer = JSON.parse(await request(`${base}${listPath}`, listToken, `limit=${LIST_PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)) as {
+        data: { list: { friendId: number }[]; nextCursor: string | null; totalUnread: number };
+      };
+      answer.data.list.forEach((i) => listed.add(i.friendId));
+      totalUnread = answer.data.totalUnread;
+      cursor = answer.data.nextCursor;
+      if (n === Math.floor(LIST_CONVERSATIONS / LIST_PAGE / 2)) midCursor = cursor ?? '';
+    }
+    const expectedUnread = Array.from({ length: LIST_CONVERSATIONS }, (_, k) => FIRST_FRIEND_OF_L + k).filter((f) => f % 2 === 0).length;
+    if (listed.size !== LIST_CONVERSATIONS || totalUnread !== expectedUnread) {
+      throw new Error(`the list of user ${L}: ${listed.size} conversations (expected ${LIST_CONVERSATIONS}), total unread ${totalUnread} (expected ${expectedUnread})`);
+    }
+    process.stdout.write(`cross-check: the list walks ${listed.size} conversations, total unread ${totalUnread}\n`);
+    plans.listPage = await db.query(`EXPLAIN ${CONVERSATION_QUERIES.listPage}`, [L, Number.MAX_SAFE_INTEGER, LIST_PAGE]);
+    plans.totalUnread = await db.query(`EXPLAIN ${CONVERSATION_QUERIES.totalUnread}`, [L]);
     const nearStartId = await idAt(10);
     const nearEndId = await idAt(MESSAGES - 100);
     const scenarios: Scenario[] = [
@@ -342,6 +418,8 @@ async function main(): Promise<void> {
       { name: 'cursor: beforeId mid-conversation', impl: 'suite', path: ours, form: `beforeId=${midId}&limit=${PAGE_SIZE}&friendId=${B}`, samples: SAMPLES },
       { name: 'cursor: afterId near the start', impl: 'suite', path: ours, form: `afterId=${nearStartId}&limit=${PAGE_SIZE}&friendId=${B}`, samples: SAMPLES },
       { name: 'cursor: afterId near the end', impl: 'suite', path: ours, form: `afterId=${nearEndId}&limit=${PAGE_SIZE}&friendId=${B}`, samples: SAMPLES },
+      { name: `list: first ${LIST_PAGE} of ${LIST_CONVERSATIONS} conversations`, impl: 'suite', path: listPath, form: `limit=${LIST_PAGE}`, samples: SAMPLES, token: listToken },
+      { name: 'list: mid-way by cursor', impl: 'suite', path: listPath, form: `limit=${LIST_PAGE}&cursor=${encodeURIComponent(midCursor)}`, samples: SAMPLES, token: listToken },
       { name: 'page 1', impl: 'legacy SQL', path: legacy, form: page(1), samples: BASELINE_SAMPLES },
       { name: `middle page (${middle})`, impl: 'legacy SQL', path: legacy, form: page(middle), samples: BASELINE_SAMPLES },
       { name: `last page (${pages})`, impl: 'legacy SQL', path: legacy, form: page(pages), samples: BASELINE_SAMPLES },
@@ -370,8 +448,8 @@ async function main(): Promise<void> {
       bench: 'history',
       at: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, mariadb: version },
-      settings: { messages: MESSAGES, background: BACKGROUND, pageSize: PAGE_SIZE, samples: SAMPLES, baselineSamples: BASELINE_SAMPLES, scenarioMs: SCENARIO_MS, rowsPerInsert: ROWS_PER_INSERT },
-      seed: seeded,
+      settings: { messages: MESSAGES, background: BACKGROUND, listConversations: LIST_CONVERSATIONS, listMessagesEach: LIST_MESSAGES_EACH, listPage: LIST_PAGE, pageSize: PAGE_SIZE, samples: SAMPLES, baselineSamples: BASELINE_SAMPLES, scenarioMs: SCENARIO_MS, rowsPerInsert: ROWS_PER_INSERT },
+      seed: { ...seeded, backfillSeconds },
       method: 'sequential HTTP POST requests (one in flight) to the history app in this process, scenarios of one implementation interleaved in rounds; warm-up excluded; nearest-rank percentiles',
       results,
       summary,

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { CONVERSATION_QUERIES } from '@app/database';
 import { waitFor } from '../bus/redis-test-server';
 import { GatewayProcess } from '../support/gateway-process';
 import { describeMariaDb, isCi, testMariaDbUrl, testRedisPrefix, testRedisUrl } from '../support/infra';
@@ -278,6 +279,22 @@ describeMariaDb('protocol v2 across two replicas', () => {
     });
     const after = await Promise.all(users.map((u) => list(u)));
     expect(after.map((x) => x.data)).toEqual(before.map((x) => x.data));
+  });
+
+  it('reads the list page and the total unread through indexes only (EXPLAIN)', async () => {
+    const me = await suite.newUser();
+    const plan = async (sql: string, params: unknown[]) =>
+      ((await ds.query(`EXPLAIN ${sql}`, params)) as { table: string; type: string; key: string | null }[]).map((r) => [r.table, r.type, r.key]);
+    expect(await plan(CONVERSATION_QUERIES.listPage, [me.id, Number.MAX_SAFE_INTEGER, 20])).toEqual([
+      ['cm', 'range', 'idx_member_recent'],
+      ['f', 'eq_ref', 'PRIMARY'],
+      ['u', 'eq_ref', 'PRIMARY'],
+      ['m', 'eq_ref', 'PRIMARY'],
+      ['su', 'eq_ref', 'PRIMARY'],
+    ]);
+    const [total] = await plan(CONVERSATION_QUERIES.totalUnread, [me.id]);
+    expect(total[2]).toMatch(/^(PRIMARY|idx_member_recent)$/);
+    expect(total[1]).toMatch(/^(ref|range)$/);
   });
 
   it('pages the list by its cursor, most recent first, and refuses a cursor it did not make', async () => {
