@@ -238,10 +238,25 @@ describeMariaDb('protocol v2 across two replicas', () => {
     expect(Number(row.delivered_seq)).toBe(acks[4].seq);
   });
 
+  it('brings delivered receipts for the offline backlog: the friend connects after the messages were stored', async () => {
+    const [a, b] = await Promise.all([suite.newUser(), suite.newUser()]);
+    const ca = await connect(a, 1);
+    const acks = await sendAll(ca, b, 'o', 3);
+    const cb = await connect(b, 2);
+    await cb.nextMatching((f) => isMessage(f) && f.seq === acks[2].seq);
+    const receipts: Frame[] = [];
+    while (!receipts.some((r) => r.seq === acks[2].seq)) receipts.push(await ca.nextMatching(typed('delivered'), 10_000));
+    expect(receipts.at(-1)).toEqual({ type: 'delivered', friendId: b.id, seq: acks[2].seq });
+  });
+
   it('forwards typing to the friend on another replica, at most once a second, and stores nothing', async () => {
     const [a, b] = await Promise.all([suite.newUser(), suite.newUser()]);
     const ca = await connect(a, 1);
     const cb = await connect(b, 2);
+    // Typing is not kept for a socket still catching up: wait until B's socket is live (it has
+    // had a live message), as a client shows typing only in an open conversation.
+    await sendAll(ca, b, 't', 1);
+    await cb.nextMatching(isMessage);
     const before = Number((await ds.query('SELECT COUNT(*) AS n FROM `message`'))[0].n);
     for (let i = 0; i < 5; i++) ca.send({ type: 'typing', friendId: b.id });
     expect(await cb.nextMatching(typed('typing'))).toEqual({ type: 'typing', friendId: a.id });

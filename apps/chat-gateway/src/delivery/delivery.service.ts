@@ -297,6 +297,10 @@ export class DeliveryService implements OnModuleInit {
     );
     const coveredTo = rows.length === READ_PAGE ? rows[rows.length - 1].seq : upTo;
     if (coveredTo >= backlogTo) session.backlogTo.delete(friendId);
+    // Whether the sender of a stored message reads delivered receipts is not stored: messages
+    // from the database (the offline backlog, gaps) get their receipt; a legacy sender's sockets
+    // never receive typed frames, so it costs a publish, not a frame.
+    if (rows.some((r) => r.senderId === friendId)) session.receiptsFor.add(friendId);
     return { rows: rows.map((r) => ({ seq: r.seq, message: r })), coveredTo, friendOnly };
   }
 
