@@ -13,6 +13,7 @@ import {
   WireMessage,
 } from '../protocol/frames';
 import { HttpApi, UploadedImage } from '../protocol/http-api';
+import { DEFAULT_OFFSET_MINUTES, offsetFrom } from '../protocol/server-clock';
 import {
   ConversationListState,
   initialList,
@@ -53,6 +54,8 @@ export interface ClientState {
   connection: ConnectionState;
   openFriendId: number | null;
   notices: Notice[];
+  /** The server zone's offset from UTC (its times carry none): learned from acks. */
+  serverOffsetMinutes: number;
   /** The last refusal that belongs to no message (shown once, then cleared by the view). */
   problem?: string;
 }
@@ -110,7 +113,7 @@ export class ChatClient {
   constructor(private readonly options: ChatClientOptions) {
     const { session, api } = options;
     this.outbox = new Outbox(options.storage, `chat.outbox.${session.userId}`);
-    this.state = new Store<ClientState>({ connection: { status: 'stopped' }, openFriendId: null, notices: [] });
+    this.state = new Store<ClientState>({ connection: { status: 'stopped' }, openFriendId: null, notices: [], serverOffsetMinutes: DEFAULT_OFFSET_MINUTES });
     this.list = new Store(initialList(session.userId));
     this.connection = new ChatConnection({
       url: () => options.socketUrl(session.userId, session.token),
@@ -338,6 +341,8 @@ export class ChatClient {
         return this.onMessage(frame);
       case 'ack': {
         this.answered(frame.clientMsgId);
+        const offset = offsetFrom(frame.time, this.now);
+        if (offset !== null) this.state.set((s) => (s.serverOffsetMinutes === offset ? s : { ...s, serverOffsetMinutes: offset }));
         const entry = this.outbox.get(frame.clientMsgId);
         if (!entry) return;
         this.outbox.remove(frame.clientMsgId);

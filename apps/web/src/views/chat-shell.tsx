@@ -3,6 +3,8 @@ import type { ChatClient } from '../chat/chat-client';
 import type { Session } from '../chat/session';
 import type { UserSummary } from '../protocol/http-api';
 import { ConnectionBanner } from './connection-banner';
+import { totalUnread } from '../store/conversation-list.state';
+import { ConversationList } from './conversation-list';
 import { ConversationView } from './conversation-view';
 import { FriendPicker } from './friend-picker';
 import { useStore } from './use-store';
@@ -17,14 +19,21 @@ interface Props {
 
 export function ChatShell({ client, session, devUsers, onRefreshUsers, onSignOut }: Props) {
   const state = useStore(client.state);
+  const list = useStore(client.list);
   const open = state.openFriendId === null ? undefined : client.conversation(state.openFriendId);
+  const unread = totalUnread(list);
+
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) Chat` : 'Chat';
+  }, [unread]);
 
   useEffect(() => {
     if (state.connection.status === 'refused') onSignOut('The server no longer accepts your token: sign in again.');
   }, [state.connection.status]);
 
   return (
-    <div class="shell">
+    // Phone-sized screens show the list or the conversation; wider ones both, side by side.
+    <div class="shell" data-view={open ? 'conversation' : 'list'}>
       <header class="top-bar">
         <span class="me">
           <span class="visually-hidden">Signed in as </span>
@@ -54,11 +63,17 @@ export function ChatShell({ client, session, devUsers, onRefreshUsers, onSignOut
           </button>
         </p>
       )}
-      {open ? (
-        <ConversationView key={state.openFriendId} client={client} store={open} onBack={() => client.closeConversation()} />
-      ) : (
-        <FriendPicker me={session.userId} devUsers={devUsers} onRefreshUsers={onRefreshUsers} onPick={(id, name) => client.open(id, name)} />
-      )}
+      <main class="panes">
+        <div class="list-pane">
+          <ConversationList client={client} openFriendId={state.openFriendId} onOpen={(id, name) => client.open(id, name)} />
+          <FriendPicker me={session.userId} devUsers={devUsers} onRefreshUsers={onRefreshUsers} onPick={(id, name) => client.open(id, name)} />
+        </div>
+        {open ? (
+          <ConversationView key={state.openFriendId} client={client} store={open} onBack={() => client.closeConversation()} />
+        ) : (
+          <p class="empty-pane muted">Choose a conversation, or start one.</p>
+        )}
+      </main>
     </div>
   );
 }
