@@ -37,6 +37,8 @@ describeChromium('the web client on protocol v2, in Chromium', () => {
   let carol: User;
   let alicePage: Page; // desktop: the list beside the conversation
   let bobPage: Page; // phone: one pane at a time
+  let aliceSecondTab: BrowserContext;
+  let port: number | undefined;
 
   const api = async <T>(path: string, init?: RequestInit): Promise<T> => {
     const body = (await (await fetch(`${suite.httpUrl}${path}`, init)).json()) as { status: number; data: T; msg?: string };
@@ -90,14 +92,20 @@ describeChromium('the web client on protocol v2, in Chromium', () => {
     await field.press('Enter');
   }
 
+  const boot = async () => {
+    const app = await GatewayProcess.start(
+      // No rate limit: the history test seeds a long conversation through a socket.
+      { DATABASE_URL: sqlite.url, DATABASE_RUN_MIGRATIONS: 'true', CHAT_DEV_MODE: 'true', UPLOAD_DIR: uploads, LOG_FORMAT: 'text', CHAT_RATE_LIMIT_COUNT: '0' },
+      { port, args: ['dist/apps/suite/main.js'] },
+    );
+    port = app.port;
+    return app;
+  };
+
   beforeAll(async () => {
     buildForStart();
     uploads = mkdtempSync(join(tmpdir(), 'chat-web-v2-uploads-'));
-    suite = await GatewayProcess.start(
-      // No rate limit: the history test seeds a long conversation through a socket.
-      { DATABASE_URL: sqlite.url, DATABASE_RUN_MIGRATIONS: 'true', CHAT_DEV_MODE: 'true', UPLOAD_DIR: uploads, LOG_FORMAT: 'text', CHAT_RATE_LIMIT_COUNT: '0' },
-      { args: ['dist/apps/suite/main.js'] },
-    );
+    suite = await boot();
     browser = await launchChromium();
     alice = await newUser('小明 Alice');
     bob = await newUser('Bob 🐻');
@@ -162,7 +170,8 @@ describeChromium('the web client on protocol v2, in Chromium', () => {
   it('shows the friend typing, and lets it expire', async () => {
     await bobPage.locator(`button.conversation-item[data-friend-id="${alice.id}"]`).click();
     const field = bobPage.getByLabel(/^Message to /);
-    await field.fill('我在打字');
+    // Keystrokes over 2 s: at least one falls outside the client's 1.5 s between typing frames.
+    await field.pressSequentially('我在打字，马上好', { delay: 250 });
     const indicator = alicePage.locator('.typing', { hasText: `${bob.name} is typing…` });
     await indicator.waitFor();
     await snap(alicePage, 'v2-05-typing');
@@ -185,6 +194,7 @@ describeChromium('the web client on protocol v2, in Chromium', () => {
 
     // Alice again, in another tab (a phone): she reads Carol's messages there.
     const second = await signIn(alice, PHONE);
+    aliceSecondTab = second.context();
     await entry(second, carol).and(second.locator('[data-unread="2"]')).waitFor();
     await entry(second, carol).click();
     await theirs(second, '收到请回复').waitFor();
@@ -258,5 +268,31 @@ describeChromium('the web client on protocol v2, in Chromium', () => {
     expect(await entry(alicePage, bob).getAttribute('aria-current')).toBe('true');
     await snap(alicePage, 'v2-12-desktop');
     if (process.env.WEB_DOCS_SCREENSHOT) copyFileSync(join(SCREENSHOT_DIR, 'v2-12-desktop.png'), process.env.WEB_DOCS_SCREENSHOT);
+  });
+
+  it('catches up after a restart with the list and afterId: every message once, every count once', async () => {
+    await aliceSecondTab.close(); // it would read Carol's messages at once
+    await suite.stop('SIGTERM');
+    await alicePage.locator('.offline-banner').waitFor();
+    suite = await boot();
+    // Written while Alice's tab is away or just coming back: live or caught up, never both.
+    const carolSocket = await socketOf(carol);
+    const bobSocket = await socketOf(bob);
+    await sendFrom(carolSocket, alice, '重启之后的第一条 🔁');
+    await sendFrom(bobSocket, alice, 'Bob: still there? 🤔');
+    await sendFrom(carolSocket, alice, '第二条 ✌️');
+    await alicePage.locator('.banner-slot[data-connection="open"]').waitFor({ state: 'attached', timeout: 45_000 });
+
+    await entry(alicePage, carol).and(alicePage.locator('[data-unread="2"]')).waitFor();
+    expect(await entry(alicePage, carol).locator('.item-preview').innerText()).toBe('第二条 ✌️');
+    expect(await listOrder(alicePage)).toEqual([carol.id, bob.id]);
+    // Bob's message lands in the open conversation once, and is read there.
+    await theirs(alicePage, 'still there?').waitFor();
+    expect(await theirs(alicePage, 'still there?').count()).toBe(1);
+    const ids = await alicePage.locator('li.message').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
+    expect(new Set(ids).size).toBe(ids.length);
+    await entry(alicePage, bob).and(alicePage.locator('[data-unread="0"]')).waitFor();
+    await alicePage.waitForFunction(() => document.title === '(2) Chat');
+    await snap(alicePage, 'v2-13-after-restart');
   });
 });

@@ -281,7 +281,7 @@ describe('ChatClient', () => {
       expect(client.list.get().items[0]).toMatchObject({ readSeq: 4, unread: 0 });
     });
 
-    it('shows typing until it expires or the message comes, and sends typing at most every 3 s', async () => {
+    it('shows typing until it expires or the message comes, and sends typing at most every 1.5 s', async () => {
       const { client, factory, tick } = setup();
       client.start();
       factory.last.serverOpens('chat.v2');
@@ -295,7 +295,7 @@ describe('ChatClient', () => {
       client.typing(FRIEND);
       tick(1000);
       client.typing(FRIEND);
-      tick(2500);
+      tick(500);
       client.typing(FRIEND);
       const typing = factory.last.sent.filter((f) => f.includes('"typing"'));
       expect(typing).toEqual([JSON.stringify({ type: 'typing', friendId: FRIEND }), JSON.stringify({ type: 'typing', friendId: FRIEND })]);

@@ -36,6 +36,14 @@ describe('conversation list state', () => {
     expect(s.items[0].unread).toBe(2);
   });
 
+  it("keeps a read of this tab's that the answer does not have yet, and the further read ticks", () => {
+    let s = listLoaded(initialList(ME), { list: [entry(2, 10, 5, 2, 3)], nextCursor: null, totalUnread: 2 });
+    s = listReadByMe(s, 2, 5);
+    s = listReadByFriend(s, 2, 4);
+    s = listLoaded(s, { list: [entry(2, 10, 5, 2, 3)], nextCursor: null, totalUnread: 2 });
+    expect(s.items[0]).toMatchObject({ readSeq: 5, unread: 0, friendReadSeq: 4 });
+  });
+
   it('appends later pages once each, moving the unread of other pages into the list', () => {
     let s = listLoaded(initialList(ME), { list: [entry(2, 10, 5, 1)], nextCursor: 'c', totalUnread: 3 });
     s = listPageAppended(s, { list: [entry(2, 10, 5, 1), entry(3, 4, 2, 2)], nextCursor: null, totalUnread: 3 });

@@ -32,13 +32,21 @@ const sumUnread = (items: ConversationSummary[]): number => items.reduce((n, c) 
 /**
  * The first page, read again (after a connect, on focus, when stale). A conversation that moved
  * on live while the request was out (its last position above the answer's) keeps what the frames
- * made of it; one the answer does not hold stays only if it came live after the answer's newest.
+ * made of it, and so does a read of this tab's not yet on the server (the server does not echo a
+ * read to the socket that sent it); one the answer does not hold stays only if it came live
+ * after the answer's newest.
  */
 export function listLoaded(state: ConversationListState, page: ConversationPage): ConversationListState {
   const local = new Map(state.items.map((c) => [c.friendId, c]));
   const items = page.list.map((c) => {
     const mine = local.get(c.friendId);
-    return mine && lastSeq(mine) > lastSeq(c) ? mine : c;
+    if (!mine) return c;
+    if (lastSeq(mine) > lastSeq(c)) return mine;
+    const friendReadSeq = Math.max(mine.friendReadSeq, c.friendReadSeq);
+    if (mine.readSeq <= c.readSeq) return { ...c, friendReadSeq };
+    // Read further here: the local count holds for the same last message, the server's (higher) otherwise.
+    const unread = mine.readSeq >= lastSeq(c) ? 0 : lastSeq(mine) === lastSeq(c) ? mine.unread : c.unread;
+    return { ...c, readSeq: mine.readSeq, friendReadSeq, unread };
   });
   const newest = page.list.length ? lastId(page.list[0]) : 0;
   const listed = new Set(page.list.map((c) => c.friendId));
