@@ -251,8 +251,8 @@ describeChromium('the web client on protocol v2, in Chromium', () => {
     await bobPage.keyboard.press('Escape');
     await bobPage.locator('.list-pane').waitFor({ state: 'visible' });
     expect(await bobPage.locator('section.conversation').count()).toBe(0);
-    // Arrow keys move between conversations; Enter opens one.
-    await bobPage.locator('button.conversation-item').first().focus();
+    // The keyboard is back on the conversation it left; arrow keys move, Enter opens.
+    await bobPage.waitForFunction((id) => document.activeElement?.getAttribute('data-friend-id') === id, String(carol.id));
     await bobPage.keyboard.press('ArrowDown');
     expect(await bobPage.evaluate(() => document.activeElement?.getAttribute('data-friend-id'))).toBe(String(alice.id));
     await bobPage.keyboard.press('Enter');
@@ -266,6 +266,13 @@ describeChromium('the web client on protocol v2, in Chromium', () => {
     const [list, conv] = await Promise.all(['.list-pane', 'section.conversation'].map((s) => alicePage.locator(s).boundingBox()));
     expect(list!.x + list!.width).toBeLessThanOrEqual(conv!.x + 1);
     expect(await entry(alicePage, bob).getAttribute('aria-current')).toBe('true');
+    // A few more lines, read at once on Bob's phone (his conversation with Alice is open).
+    await send(alicePage, '我订了位子，7 点半 🍲 别迟到哦');
+    await mine(alicePage, '我订了位子').and(alicePage.locator('[data-tick="read"]')).waitFor();
+    await send(bobPage, '收到 👌 马上出发 🚇');
+    await theirs(alicePage, '马上出发').waitFor();
+    await entry(alicePage, bob).locator('.item-preview', { hasText: '马上出发' }).waitFor();
+    await snap(bobPage, 'v2-12-phone-conversation');
     await snap(alicePage, 'v2-12-desktop');
     if (process.env.WEB_DOCS_SCREENSHOT) copyFileSync(join(SCREENSHOT_DIR, 'v2-12-desktop.png'), process.env.WEB_DOCS_SCREENSHOT);
   });

@@ -23,6 +23,13 @@ export function ChatShell({ client, session, devUsers, onRefreshUsers, onSignOut
   const open = state.openFriendId === null ? undefined : client.conversation(state.openFriendId);
   const unread = totalUnread(list);
 
+  // Back to the list: the keyboard lands on the conversation it came from.
+  const back = () => {
+    const from = state.openFriendId;
+    client.closeConversation();
+    requestAnimationFrame(() => document.querySelector<HTMLElement>(`button.conversation-item[data-friend-id="${from}"]`)?.focus());
+  };
+
   useEffect(() => {
     document.title = unread > 0 ? `(${unread}) Chat` : 'Chat';
   }, [unread]);
@@ -69,7 +76,7 @@ export function ChatShell({ client, session, devUsers, onRefreshUsers, onSignOut
           <FriendPicker me={session.userId} devUsers={devUsers} onRefreshUsers={onRefreshUsers} onPick={(id, name) => client.open(id, name)} />
         </div>
         {open ? (
-          <ConversationView key={state.openFriendId} client={client} store={open} onBack={() => client.closeConversation()} />
+          <ConversationView key={state.openFriendId} client={client} store={open} onBack={back} />
         ) : (
           <p class="empty-pane muted">Choose a conversation, or start one.</p>
         )}
