@@ -265,6 +265,25 @@ describe('ChatClient', () => {
       expect(markReads.map((f) => [f.get('friendId'), f.get('seq')])).toEqual([[String(FRIEND), '4']]);
     });
 
+    it('reports a read again when the list read after a connect does not have it', async () => {
+      const { client, factory, setConversations } = setup();
+      const last = v2item(12, 4, FRIEND, 'd');
+      setConversations(() => ({ list: [listed(3, 1, 0, last)], nextCursor: null, totalUnread: 3 }));
+      client.start();
+      factory.last.serverOpens('chat.v2');
+      await flush();
+      client.markSeen(FRIEND, 4);
+      await wait(550);
+      factory.last.drops(); // the read frame was lost with the socket
+      client.reconnectNow();
+      factory.last.serverOpens('chat.v2');
+      await flush();
+      await flush();
+      expect(client.list.get().items[0]).toMatchObject({ readSeq: 4, unread: 0 });
+      await wait(550);
+      expect(factory.last.sent.map((f) => JSON.parse(f) as object)).toContainEqual({ type: 'read', friendId: FRIEND, seq: 4 });
+    });
+
     it("clears the badge on a `read` of the user's own (another tab), and reads the list again when it cannot count", async () => {
       const { client, factory, listRequests, setConversations } = setup();
       setConversations(() => ({ list: [listed(3, 1, 0, v2item(12, 4, FRIEND, 'd'))], nextCursor: null, totalUnread: 3 }));

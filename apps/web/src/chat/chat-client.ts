@@ -179,6 +179,12 @@ export class ChatClient {
         try {
           const page = await this.options.api.conversations(this.options.session.token, { limit: LIST_PAGE });
           this.list.set((l) => listLoaded(l, page));
+          // A read of this tab's the server does not have (lost with a socket, or refused over
+          // HTTP while it was away): reported again. Reads are monotonic, so a repeat is harmless.
+          for (const c of page.list) {
+            const local = this.list.get().items.find((x) => x.friendId === c.friendId);
+            if (local && local.readSeq > c.readSeq) this.queueRead(c.friendId, local.readSeq);
+          }
         } catch (e) {
           this.list.set((l) => ({ ...l, status: l.status === 'loaded' ? 'loaded' : 'error', error: reason(e) }));
         }
@@ -217,7 +223,11 @@ export class ChatClient {
     } else {
       this.list.set((l) => listReadByMe(l, friendId, seq));
     }
-    this.readsDue.set(friendId, seq);
+    this.queueRead(friendId, seq);
+  }
+
+  private queueRead(friendId: number, seq: number): void {
+    this.readsDue.set(friendId, Math.max(seq, this.readsDue.get(friendId) ?? 0));
     this.readTimer ??= setTimeout(() => this.flushReads(), READ_EVERY_MS);
   }
 
@@ -411,8 +421,7 @@ export class ChatClient {
     for (const [friendId, seq] of due) {
       if (this.v2 && this.connection.send(encodeRead(friendId, seq))) continue;
       // No v2 socket now: over HTTP (it reaches the friend and the other tabs the same way).
-      // A read that does not get through is superseded by the next one; the list read after the
-      // next connect shows the server's count meanwhile.
+      // One that does not get through is reported again after the next read of the list.
       this.options.api.markRead(this.options.session.token, friendId, seq).catch(() => undefined);
     }
   }
