@@ -51,7 +51,8 @@ export function ChatShell({ client, session, devUsers, onRefreshUsers, onSignOut
         </button>
       </header>
       <ConnectionBanner state={state.connection} onRetry={() => client.reconnectNow()} />
-      {state.notices.length > 0 && (
+      {/* Inside a conversation on a phone the list is out of sight: these say what came elsewhere. */}
+      {open && state.notices.length > 0 && (
         <ul class="notices" aria-label="New messages in other conversations">
           {state.notices.map((n) => (
             <li key={n.friendId}>
