@@ -5,7 +5,7 @@ import { LegacyFail, LegacyOk, ok } from '@app/common';
 import { HistoryConfig } from '@app/config';
 import type { PageInfo } from '@app/pagination';
 import { HistoryRequest, HistoryRequestDto, parseHistoryRequest } from './dto/history-request.dto';
-import { HistoryCursorDto, HistoryItemDto, HistoryPageDto, toHistoryItem, toHistoryPage } from './dto/history-response.dto';
+import { HistoryCursorDto, HistoryItemDto, HistoryPageDto, toHistoryCursorItem, toHistoryPage } from './dto/history-response.dto';
 import { HistoryService } from './history.service';
 
 export const HISTORY_PATH = 'get_Message_History.do';
@@ -70,7 +70,7 @@ export class HistoryController {
     const { list, ...rest } = slice;
     const dto: HistoryCursorDto = {
       total: rest.total,
-      list: list.map(toHistoryItem),
+      list: list.map(toHistoryCursorItem),
       size: list.length,
       limit: rest.limit,
       order: rest.order,

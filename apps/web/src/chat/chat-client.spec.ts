@@ -1,5 +1,7 @@
 import { HttpApi } from '../protocol/http-api';
 import { socketFactory } from '../testing/fake-socket';
+import { tickOf } from '../store/conversation.state';
+import { totalUnread } from '../store/conversation-list.state';
 import { ChatClient } from './chat-client';
 import type { KeyValueStorage } from './outbox';
 
@@ -17,11 +19,27 @@ function memoryStorage(): KeyValueStorage & { data: Map<string, string> } {
 
 function setup(storage = memoryStorage()) {
   const requests: URLSearchParams[] = [];
+  const listRequests: URLSearchParams[] = [];
+  const markReads: URLSearchParams[] = [];
   let history: (q: URLSearchParams) => object = () => ({ list: [], hasMore: false });
-  const fetchFn = (async (input: RequestInfo | URL) => {
-    const q = new URL(String(input), 'http://host').searchParams;
-    requests.push(q);
-    return new Response(JSON.stringify({ status: 0, data: history(q) }), { status: 200 });
+  let conversations: (q: URLSearchParams) => object = () => ({ list: [], nextCursor: null, totalUnread: 0 });
+  let clock = 1_000_000;
+  const fetchFn = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = new URL(String(input), 'http://host');
+    const q = url.searchParams;
+    let data: object;
+    if (url.pathname.endsWith('get_Conversation_List.do')) {
+      listRequests.push(q);
+      data = conversations(q);
+    } else if (url.pathname.endsWith('mark_Read.do')) {
+      const form = new URLSearchParams(String(init?.body));
+      markReads.push(form);
+      data = { friendId: Number(form.get('friendId')), readSeq: Number(form.get('seq')) };
+    } else {
+      requests.push(q);
+      data = history(q);
+    }
+    return new Response(JSON.stringify({ status: 0, data }), { status: 200 });
   }) as typeof fetch;
   const factory = socketFactory();
   const client = new ChatClient({
@@ -31,13 +49,35 @@ function setup(storage = memoryStorage()) {
     socketUrl: (id, token) => `ws://host/chat/${id}?token=${token}`,
     createSocket: factory.create,
     random: () => 0,
+    now: () => clock,
   });
   clientsCreated.push(client);
-  return { client, factory, requests, storage, setHistory: (h: typeof history) => (history = h) };
+  return {
+    client,
+    factory,
+    requests,
+    listRequests,
+    markReads,
+    storage,
+    setHistory: (h: typeof history) => (history = h),
+    setConversations: (c: typeof conversations) => (conversations = c),
+    tick: (ms: number) => (clock += ms),
+  };
 }
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
 const item = (id: number, senderId: number, text: string) => ({ id, senderId, sender: senderId === ME ? 'me' : '小红', text, time: '2026-12-01 10:00:00' });
+/** A message with its v2 position, as live frames and cursor-form history items carry it. */
+const v2item = (id: number, seq: number, senderId: number, text: string) => ({ ...item(id, senderId, text), seq, to: senderId === ME ? FRIEND : ME });
+const listed = (unread: number, readSeq: number, friendReadSeq: number, last: ReturnType<typeof v2item>) => ({
+  friendId: FRIEND,
+  friendName: '小红',
+  unread,
+  readSeq,
+  friendReadSeq,
+  lastMessage: { id: last.id, seq: last.seq, senderId: last.senderId, sender: last.sender, text: last.text, time: last.time },
+});
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('ChatClient', () => {
   afterEach(() => clientsCreated.splice(0).forEach((c) => c.stop()));
@@ -149,5 +189,149 @@ describe('ChatClient', () => {
     const other = client.open(3);
     expect(client.state.get().notices).toEqual([]);
     expect(other.get().friendName).toBe('阿强');
+  });
+
+  describe('protocol v2', () => {
+    it('reads the list at start and after a connect, and counts a live message above its last position once', async () => {
+      const { client, factory, listRequests, setConversations } = setup();
+      setConversations(() => ({ list: [listed(2, 3, 1, v2item(5, 5, FRIEND, 'two unread'))], nextCursor: null, totalUnread: 2 }));
+      client.start();
+      factory.last.serverOpens('chat.v2');
+      await flush();
+      await flush();
+      expect(listRequests.length).toBeGreaterThanOrEqual(1);
+      expect(listRequests[0].get('limit')).toBe('20');
+      expect(client.list.get().items).toMatchObject([{ friendId: FRIEND, unread: 2 }]);
+
+      // Pushed again after a reconnect: already counted. A new one: one more.
+      factory.last.serverSends(v2item(5, 5, FRIEND, 'two unread'));
+      factory.last.serverSends(v2item(6, 6, FRIEND, 'three'));
+      expect(client.list.get().items[0]).toMatchObject({ unread: 3, lastMessage: { id: 6, text: 'three' } });
+      expect(totalUnread(client.list.get())).toBe(3);
+      // Another conversation moves to the top.
+      factory.last.serverSends({ ...item(7, 3, 'hi from 3'), sender: '阿强', seq: 1, to: ME });
+      expect(client.list.get().items.map((c) => [c.friendId, c.unread])).toEqual([
+        [3, 1],
+        [FRIEND, 3],
+      ]);
+    });
+
+    it('ticks: sent on the ack, delivered on `delivered`, read on the friend\'s `read`', async () => {
+      const { client, factory, setHistory } = setup();
+      setHistory(() => ({ list: [v2item(5, 1, FRIEND, 'hello')], hasMore: false }));
+      client.start();
+      factory.last.serverOpens('chat.v2');
+      const conv = client.open(FRIEND);
+      await flush();
+      client.send('你好');
+      const frame = JSON.parse(factory.last.sent.at(-1)!) as { clientMsgId: string };
+      factory.last.serverSends({ type: 'ack', clientMsgId: frame.clientMsgId, id: 6, seq: 2, time: 't' });
+      const mine = () => conv.get().messages.find((m) => m.id === 6)!;
+      expect(tickOf(conv.get(), mine())).toBe('sent');
+      factory.last.serverSends({ type: 'delivered', friendId: FRIEND, seq: 2 });
+      expect(tickOf(conv.get(), mine())).toBe('delivered');
+      factory.last.serverSends({ type: 'read', friendId: FRIEND, by: FRIEND, seq: 1, time: 't' });
+      expect(tickOf(conv.get(), mine())).toBe('delivered');
+      factory.last.serverSends({ type: 'read', friendId: FRIEND, by: FRIEND, seq: 2, time: 't' });
+      expect(tickOf(conv.get(), mine())).toBe('read');
+      // Positions only move forward.
+      factory.last.serverSends({ type: 'delivered', friendId: FRIEND, seq: 1 });
+      expect(tickOf(conv.get(), mine())).toBe('read');
+    });
+
+    it('reports what came into view once, the newest position, as a read frame; over HTTP when the socket is away', async () => {
+      const { client, factory, markReads, setHistory, setConversations } = setup();
+      const last = v2item(12, 4, FRIEND, 'd');
+      setConversations(() => ({ list: [listed(3, 1, 0, last)], nextCursor: null, totalUnread: 3 }));
+      setHistory(() => ({ list: [last, v2item(11, 3, FRIEND, 'c'), v2item(10, 2, FRIEND, 'b'), v2item(9, 1, FRIEND, 'a')], hasMore: false }));
+      client.start();
+      factory.last.serverOpens('chat.v2');
+      await flush();
+      client.open(FRIEND);
+      await flush();
+      await flush();
+      client.markSeen(FRIEND, 2);
+      client.markSeen(FRIEND, 3);
+      client.markSeen(FRIEND, 3);
+      expect(client.list.get().items[0]).toMatchObject({ readSeq: 3, unread: 1 });
+      await wait(550);
+      const reads = factory.last.sent.map((f) => JSON.parse(f) as { type?: string }).filter((f) => f.type === 'read');
+      expect(reads).toEqual([{ type: 'read', friendId: FRIEND, seq: 3 }]);
+
+      factory.last.drops();
+      client.markSeen(FRIEND, 4);
+      expect(client.list.get().items[0]).toMatchObject({ readSeq: 4, unread: 0 });
+      await wait(550);
+      expect(markReads.map((f) => [f.get('friendId'), f.get('seq')])).toEqual([[String(FRIEND), '4']]);
+    });
+
+    it('reports a read again when the list read after a connect does not have it', async () => {
+      const { client, factory, setConversations } = setup();
+      const last = v2item(12, 4, FRIEND, 'd');
+      setConversations(() => ({ list: [listed(3, 1, 0, last)], nextCursor: null, totalUnread: 3 }));
+      client.start();
+      factory.last.serverOpens('chat.v2');
+      await flush();
+      client.markSeen(FRIEND, 4);
+      await wait(550);
+      factory.last.drops(); // the read frame was lost with the socket
+      client.reconnectNow();
+      factory.last.serverOpens('chat.v2');
+      await flush();
+      await flush();
+      expect(client.list.get().items[0]).toMatchObject({ readSeq: 4, unread: 0 });
+      await wait(550);
+      expect(factory.last.sent.map((f) => JSON.parse(f) as object)).toContainEqual({ type: 'read', friendId: FRIEND, seq: 4 });
+    });
+
+    it("clears the badge on a `read` of the user's own (another tab), and reads the list again when it cannot count", async () => {
+      const { client, factory, listRequests, setConversations } = setup();
+      setConversations(() => ({ list: [listed(3, 1, 0, v2item(12, 4, FRIEND, 'd'))], nextCursor: null, totalUnread: 3 }));
+      client.start();
+      factory.last.serverOpens('chat.v2');
+      await flush();
+      await flush();
+      const before = listRequests.length;
+      factory.last.serverSends({ type: 'read', friendId: FRIEND, by: ME, seq: 2, time: 't' });
+      expect(client.list.get().stale).toBe(true);
+      await flush();
+      expect(listRequests.length).toBe(before + 1);
+      factory.last.serverSends({ type: 'read', friendId: FRIEND, by: ME, seq: 4, time: 't' });
+      expect(client.list.get().items[0]).toMatchObject({ readSeq: 4, unread: 0 });
+    });
+
+    it('shows typing until it expires or the message comes, and sends typing at most every 1.5 s', async () => {
+      const { client, factory, tick } = setup();
+      client.start();
+      factory.last.serverOpens('chat.v2');
+      const conv = client.open(FRIEND);
+      await flush();
+      factory.last.serverSends({ type: 'typing', friendId: FRIEND });
+      expect(conv.get().typingUntil).toBe(client.now + 5000);
+      factory.last.serverSends(v2item(5, 1, FRIEND, 'done typing'));
+      expect(conv.get().typingUntil).toBeUndefined();
+
+      client.typing(FRIEND);
+      tick(1000);
+      client.typing(FRIEND);
+      tick(500);
+      client.typing(FRIEND);
+      const typing = factory.last.sent.filter((f) => f.includes('"typing"'));
+      expect(typing).toEqual([JSON.stringify({ type: 'typing', friendId: FRIEND }), JSON.stringify({ type: 'typing', friendId: FRIEND })]);
+    });
+
+    it('does not take an error without clientMsgId for a message on a v2 socket', async () => {
+      const { client, factory, listRequests } = setup();
+      client.start();
+      factory.last.serverOpens('chat.v2');
+      const conv = client.open(FRIEND);
+      await flush();
+      client.send('pending');
+      const before = listRequests.length;
+      factory.last.serverSends({ id: null, sender: 0, to: FRIEND, text: '已读位置超出会话末尾', createTime: 't', code: 'READ_PAST_END' });
+      expect(conv.get().messages.at(-1)).toMatchObject({ text: 'pending', status: 'sending' });
+      await flush();
+      expect(listRequests.length).toBe(before + 1);
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { decodeFrame, encodeSend } from './frames';
+import { decodeFrame, encodeRead, encodeSend, encodeTyping } from './frames';
 
 describe('frames', () => {
   it('reads a live message with the additive fields', () => {
@@ -37,11 +37,28 @@ describe('frames', () => {
     });
   });
 
+  it('reads the v2 receipts and typing', () => {
+    expect(decodeFrame('{"type":"read","friendId":5,"by":5,"seq":17,"time":"2026-11-25 21:31:56"}')).toEqual({
+      kind: 'read',
+      friendId: 5,
+      by: 5,
+      seq: 17,
+      time: '2026-11-25 21:31:56',
+    });
+    expect(decodeFrame('{"type":"delivered","friendId":5,"seq":3}')).toEqual({ kind: 'delivered', friendId: 5, seq: 3 });
+    expect(decodeFrame('{"type":"typing","friendId":5}')).toEqual({ kind: 'typing', friendId: 5 });
+  });
+
   it('passes typed frames it does not know through, and never throws', () => {
-    expect(decodeFrame('{"type":"typing","friendId":5}')).toEqual({ kind: 'typed', type: 'typing', frame: { type: 'typing', friendId: 5 } });
-    for (const raw of ['not json', '[1,2]', 'null', '{"type":"ack"}', '{"text":"no sender"}']) {
+    expect(decodeFrame('{"type":"presence","friendId":5}')).toEqual({ kind: 'typed', type: 'presence', frame: { type: 'presence', friendId: 5 } });
+    for (const raw of ['not json', '[1,2]', 'null', '{"type":"ack"}', '{"text":"no sender"}', '{"type":"read","friendId":5}', '{"type":"typing"}', '{"type":"delivered","seq":"1"}']) {
       expect(decodeFrame(raw).kind).toBe('unknown');
     }
+  });
+
+  it('encodes read and typing', () => {
+    expect(JSON.parse(encodeRead(22, 17))).toEqual({ type: 'read', friendId: 22, seq: 17 });
+    expect(JSON.parse(encodeTyping(22))).toEqual({ type: 'typing', friendId: 22 });
   });
 
   it('sends the recipient, the text and the clientMsgId, and no senderId', () => {

@@ -9,9 +9,9 @@ export interface WireMessage {
   sender: string;
   text: string;
   time: string;
-  /** Protocol v2: position in the conversation (absent from today's server). */
+  /** Protocol v2: position in the conversation (1-based, gapless). */
   seq?: number;
-  /** Protocol v2: the sender's id for its local echo (absent from today's server). */
+  /** Protocol v2: the sender's id for its local echo. */
   clientMsgId?: string;
 }
 
@@ -19,7 +19,13 @@ export type ServerFrame =
   | ({ kind: 'message' } & WireMessage)
   | { kind: 'ack'; clientMsgId: string; id: number; time: string; seq?: number }
   | { kind: 'error'; to: number | null; reason: string; code?: string; time?: string; clientMsgId?: string }
-  /** A typed frame this client does not handle yet (protocol v2: read, delivered, typing). */
+  /** Protocol v2: `by` read the conversation with `friendId` up to `seq` (by = me: another tab of mine). */
+  | { kind: 'read'; friendId: number; by: number; seq: number; time?: string }
+  /** Protocol v2: a device of `friendId` has received the conversation up to `seq`. */
+  | { kind: 'delivered'; friendId: number; seq: number }
+  /** Protocol v2: `friendId` is typing (expires after TYPING_EXPIRES_MS). */
+  | { kind: 'typing'; friendId: number }
+  /** A typed frame this client does not know (a newer server's). */
   | { kind: 'typed'; type: string; frame: Record<string, unknown> }
   | { kind: 'unknown'; raw: string };
 
@@ -61,7 +67,7 @@ export function decodeFrame(raw: string): ServerFrame {
     if (clientMsgId === undefined || id === undefined) return { kind: 'unknown', raw };
     return { kind: 'ack', clientMsgId, id, time: str(f.time) ?? '', ...(num(f.seq) !== undefined ? { seq: num(f.seq) } : {}) };
   }
-  if (typeof f.type === 'string') return { kind: 'typed', type: f.type, frame: f };
+  if (typeof f.type === 'string') return decodeTyped(f.type, f, raw);
   // The legacy error shape: {"id":null,"sender":0,"to":..,"text":"<reason>","createTime":..}.
   if (f.id === null && f.sender === 0 && typeof f.text === 'string') {
     return {
@@ -77,10 +83,47 @@ export function decodeFrame(raw: string): ServerFrame {
   return message ? { kind: 'message', ...message } : { kind: 'unknown', raw };
 }
 
+function decodeTyped(type: string, f: Record<string, unknown>, raw: string): ServerFrame {
+  const friendId = num(f.friendId);
+  const seq = num(f.seq);
+  switch (type) {
+    case 'read': {
+      const by = num(f.by);
+      if (friendId === undefined || by === undefined || seq === undefined) return { kind: 'unknown', raw };
+      return { kind: 'read', friendId, by, seq, ...(str(f.time) !== undefined ? { time: str(f.time) } : {}) };
+    }
+    case 'delivered':
+      return friendId === undefined || seq === undefined ? { kind: 'unknown', raw } : { kind: 'delivered', friendId, seq };
+    case 'typing':
+      return friendId === undefined ? { kind: 'unknown', raw } : { kind: 'typing', friendId };
+    default:
+      return { kind: 'typed', type, frame: f };
+  }
+}
+
 /** A chat message to send. `senderId` is left out: the server takes the connection's user. */
 export function encodeSend(frame: { to: number; text: string; clientMsgId: string }): string {
   return JSON.stringify({ to: frame.to, text: frame.text, clientMsgId: frame.clientMsgId });
 }
+
+/** Protocol v2: the user has read the conversation with `friendId` up to position `seq`. */
+export function encodeRead(friendId: number, seq: number): string {
+  return JSON.stringify({ type: 'read', friendId, seq });
+}
+
+/** Protocol v2: the user is typing to `friendId`. */
+export function encodeTyping(friendId: number): string {
+  return JSON.stringify({ type: 'typing', friendId });
+}
+
+/** The subprotocol a v2 socket is selected with. */
+export const V2_PROTOCOL = 'chat.v2';
+
+/** A typing indicator is shown this long after the last `typing` frame. */
+export const TYPING_EXPIRES_MS = 5000;
+
+/** Error codes that answer a `read` frame, never a message. */
+export const READ_CODES: ReadonlySet<string> = new Set(['READ_PAST_END', 'NOT_IN_CONVERSATION']);
 
 /** Error codes after which sending the same frame again may work. */
 export const RETRYABLE_CODES: ReadonlySet<string> = new Set(['RATE_LIMITED', 'STORE_UNAVAILABLE', 'INTERNAL']);

@@ -26,6 +26,23 @@ export interface HistorySlice {
   nextAfterId?: number;
 }
 
+/** One entry of get_Conversation_List.do (protocol v2). */
+export interface ConversationSummary {
+  friendId: number;
+  friendName: string;
+  friendImg?: string;
+  unread: number;
+  readSeq: number;
+  friendReadSeq: number;
+  lastMessage?: { id: number; seq: number; senderId: number; sender: string; text: string; time: string };
+}
+
+export interface ConversationPage {
+  list: ConversationSummary[];
+  nextCursor: string | null;
+  totalUnread: number;
+}
+
 export interface UserSummary {
   id: number;
   name: string;
@@ -61,6 +78,23 @@ export class HttpApi {
       return m ? [m] : [];
     });
     return { list, hasMore: data.hasMore === true, nextBeforeId: data.nextBeforeId, nextAfterId: data.nextAfterId };
+  }
+
+  /** A page of the user's conversations, most recent first (`cursor`: the previous page's nextCursor). */
+  async conversations(token: string, page: { limit: number; cursor?: string | null }): Promise<ConversationPage> {
+    const q = new URLSearchParams({ limit: String(page.limit) });
+    if (page.cursor) q.set('cursor', page.cursor);
+    const data = await this.call<Partial<ConversationPage>>(`/chat_message/get_Conversation_List.do?${q}`, { headers: { token } });
+    return { list: Array.isArray(data.list) ? data.list : [], nextCursor: data.nextCursor ?? null, totalUnread: data.totalUnread ?? 0 };
+  }
+
+  /** The read position over HTTP, for when the socket is not open (the `read` frame otherwise). */
+  markRead(token: string, friendId: number, seq: number): Promise<{ friendId: number; readSeq: number; unread?: number }> {
+    return this.call('/chat_message/mark_Read.do', {
+      method: 'POST',
+      headers: { token, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ friendId: String(friendId), seq: String(seq) }).toString(),
+    });
   }
 
   /** Whether the server takes this token (the socket's refusal cannot be read in a browser). */

@@ -1,5 +1,21 @@
 import type { WireMessage } from '../protocol/frames';
-import { addPending, applyAck, catchUpFrom, initialConversation, markFailed, markSending, mergeServerMessages, oldestId, removePending } from './conversation.state';
+import {
+  addPending,
+  applyAck,
+  catchUpFrom,
+  friendTyping,
+  initialConversation,
+  isTyping,
+  markFailed,
+  markSending,
+  mergeServerMessages,
+  newestSeq,
+  oldestId,
+  receiptsMoved,
+  removePending,
+  tickOf,
+  unreadAbove,
+} from './conversation.state';
 
 const ME = 1;
 const FRIEND = 2;
@@ -58,5 +74,34 @@ describe('conversation state', () => {
     expect(s.messages[0].status).toBe('sending');
     expect(s.messages[0].error).toBeUndefined();
     expect(removePending(s, 'c1').messages).toEqual([]);
+  });
+
+  it('ticks by position: sent, delivered, read (read implies delivered); positions never go back', () => {
+    let s = mergeServerMessages(empty, [{ ...fromMe(3), seq: 1 }, { ...fromFriend(4), seq: 2 }, { ...fromMe(5), seq: 3 }]);
+    const [a, , c] = s.messages;
+    expect([tickOf(s, a), tickOf(s, c)]).toEqual(['sent', 'sent']);
+    s = receiptsMoved(s, { deliveredSeq: 3 });
+    expect([tickOf(s, a), tickOf(s, c)]).toEqual(['delivered', 'delivered']);
+    s = receiptsMoved(s, { friendReadSeq: 1 });
+    expect([tickOf(s, a), tickOf(s, c)]).toEqual(['read', 'delivered']);
+    expect(receiptsMoved(s, { deliveredSeq: 2, friendReadSeq: 1 })).toBe(s);
+    expect(receiptsMoved(empty, { friendReadSeq: 4 })).toMatchObject({ friendReadSeq: 4, deliveredSeq: 4 });
+    // Without a seq (an older server) a message can only be sent.
+    const old = mergeServerMessages(empty, [fromMe(7)]);
+    expect(tickOf(receiptsMoved(old, { friendReadSeq: 99 }), old.messages[0])).toBe('sent');
+  });
+
+  it("counts the friend's messages left above a read position", () => {
+    const s = mergeServerMessages(empty, [{ ...fromFriend(3), seq: 1 }, { ...fromMe(4), seq: 2 }, { ...fromFriend(5), seq: 3 }, { ...fromFriend(6), seq: 4 }]);
+    expect(unreadAbove(s, 1)).toBe(2);
+    expect(unreadAbove(s, 3)).toBe(1);
+    expect(newestSeq(s)).toBe(4);
+  });
+
+  it('shows typing until it expires', () => {
+    const s = friendTyping(empty, 1000, 5000);
+    expect(isTyping(s, 5999)).toBe(true);
+    expect(isTyping(s, 6000)).toBe(false);
+    expect(isTyping(empty, 0)).toBe(false);
   });
 });

@@ -2,7 +2,8 @@ import type { WireMessage } from '../protocol/frames';
 
 // One conversation as the client shows it, and every change to it as a pure function: messages
 // confirmed by the server (each once, by id, in conversation order) followed by the user's own
-// messages still waiting for their ack. Protocol v2 adds seq-based order and receipts here.
+// messages still waiting for their ack, and the protocol v2 positions: how far this user has read,
+// how far the friend's devices have received and read (the ticks), and whether the friend types.
 
 export type MessageStatus = 'sending' | 'sent' | 'failed' | 'received';
 
@@ -36,8 +37,18 @@ export interface ConversationState {
    * missed; an ack can name a message newer than some we have not seen yet.
    */
   syncedId?: number;
+  /** How far this user has read (a seq; reported as messages come into view). */
+  readSeq: number;
+  /** How far a device of the friend has received (`delivered` frames). */
+  deliveredSeq: number;
+  /** How far the friend has read (the list's friendReadSeq, then `read` frames). */
+  friendReadSeq: number;
+  /** The friend's last `typing` frame expires then (epoch ms). */
+  typingUntil?: number;
   error?: string;
 }
+
+export type Tick = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
 
 export function initialConversation(me: number, friendId: number, friendName?: string): ConversationState {
   return {
@@ -48,6 +59,9 @@ export function initialConversation(me: number, friendId: number, friendName?: s
     history: 'loading',
     hasOlder: false,
     loadingOlder: false,
+    readSeq: 0,
+    deliveredSeq: 0,
+    friendReadSeq: 0,
   };
 }
 
@@ -166,4 +180,42 @@ export function oldestId(state: ConversationState): number | undefined {
   let min: number | undefined;
   for (const m of state.messages) if (m.id !== undefined && (min === undefined || m.id < min)) min = m.id;
   return min;
+}
+
+/** The tick of one's own message: read implies delivered; without a seq (an old server) only sent. */
+export function tickOf(state: ConversationState, m: ChatMessage): Tick {
+  if (m.status !== 'sent') return m.status === 'received' ? 'sent' : m.status;
+  if (m.seq === undefined) return 'sent';
+  if (m.seq <= state.friendReadSeq) return 'read';
+  if (m.seq <= state.deliveredSeq) return 'delivered';
+  return 'sent';
+}
+
+/** Positions only move forward: a late or repeated receipt changes nothing. */
+export function receiptsMoved(state: ConversationState, p: { readSeq?: number; deliveredSeq?: number; friendReadSeq?: number }): ConversationState {
+  const readSeq = Math.max(state.readSeq, p.readSeq ?? 0);
+  const deliveredSeq = Math.max(state.deliveredSeq, p.deliveredSeq ?? 0, p.friendReadSeq ?? 0);
+  const friendReadSeq = Math.max(state.friendReadSeq, p.friendReadSeq ?? 0);
+  if (readSeq === state.readSeq && deliveredSeq === state.deliveredSeq && friendReadSeq === state.friendReadSeq) return state;
+  return { ...state, readSeq, deliveredSeq, friendReadSeq };
+}
+
+export function friendTyping(state: ConversationState, now: number, expiresMs: number): ConversationState {
+  return { ...state, typingUntil: now + expiresMs };
+}
+
+export function isTyping(state: ConversationState, now: number): boolean {
+  return state.typingUntil !== undefined && now < state.typingUntil;
+}
+
+/** The friend's messages above `seq` that this conversation holds (what is left unread after reading up to it). */
+export function unreadAbove(state: ConversationState, seq: number): number {
+  return state.messages.filter((m) => m.senderId === state.friendId && m.seq !== undefined && m.seq > seq).length;
+}
+
+/** The newest position the conversation holds (a read of it clears everything). */
+export function newestSeq(state: ConversationState): number {
+  let max = 0;
+  for (const m of state.messages) if (m.seq !== undefined && m.seq > max) max = m.seq;
+  return max;
 }

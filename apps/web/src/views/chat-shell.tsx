@@ -3,6 +3,8 @@ import type { ChatClient } from '../chat/chat-client';
 import type { Session } from '../chat/session';
 import type { UserSummary } from '../protocol/http-api';
 import { ConnectionBanner } from './connection-banner';
+import { totalUnread } from '../store/conversation-list.state';
+import { ConversationList } from './conversation-list';
 import { ConversationView } from './conversation-view';
 import { FriendPicker } from './friend-picker';
 import { useStore } from './use-store';
@@ -17,14 +19,28 @@ interface Props {
 
 export function ChatShell({ client, session, devUsers, onRefreshUsers, onSignOut }: Props) {
   const state = useStore(client.state);
+  const list = useStore(client.list);
   const open = state.openFriendId === null ? undefined : client.conversation(state.openFriendId);
+  const unread = totalUnread(list);
+
+  // Back to the list: the keyboard lands on the conversation it came from.
+  const back = () => {
+    const from = state.openFriendId;
+    client.closeConversation();
+    requestAnimationFrame(() => document.querySelector<HTMLElement>(`button.conversation-item[data-friend-id="${from}"]`)?.focus());
+  };
+
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) Chat` : 'Chat';
+  }, [unread]);
 
   useEffect(() => {
     if (state.connection.status === 'refused') onSignOut('The server no longer accepts your token: sign in again.');
   }, [state.connection.status]);
 
   return (
-    <div class="shell">
+    // Phone-sized screens show the list or the conversation; wider ones both, side by side.
+    <div class="shell" data-view={open ? 'conversation' : 'list'}>
       <header class="top-bar">
         <span class="me">
           <span class="visually-hidden">Signed in as </span>
@@ -35,7 +51,8 @@ export function ChatShell({ client, session, devUsers, onRefreshUsers, onSignOut
         </button>
       </header>
       <ConnectionBanner state={state.connection} onRetry={() => client.reconnectNow()} />
-      {state.notices.length > 0 && (
+      {/* Inside a conversation on a phone the list is out of sight: these say what came elsewhere. */}
+      {open && state.notices.length > 0 && (
         <ul class="notices" aria-label="New messages in other conversations">
           {state.notices.map((n) => (
             <li key={n.friendId}>
@@ -54,11 +71,17 @@ export function ChatShell({ client, session, devUsers, onRefreshUsers, onSignOut
           </button>
         </p>
       )}
-      {open ? (
-        <ConversationView key={state.openFriendId} client={client} store={open} onBack={() => client.closeConversation()} />
-      ) : (
-        <FriendPicker me={session.userId} devUsers={devUsers} onRefreshUsers={onRefreshUsers} onPick={(id, name) => client.open(id, name)} />
-      )}
+      <main class="panes">
+        <div class="list-pane">
+          <ConversationList client={client} openFriendId={state.openFriendId} onOpen={(id, name) => client.open(id, name)} />
+          <FriendPicker me={session.userId} devUsers={devUsers} onRefreshUsers={onRefreshUsers} onPick={(id, name) => client.open(id, name)} />
+        </div>
+        {open ? (
+          <ConversationView key={state.openFriendId} client={client} store={open} onBack={back} />
+        ) : (
+          <p class="empty-pane muted">Choose a conversation, or start one.</p>
+        )}
+      </main>
     </div>
   );
 }

@@ -1,9 +1,11 @@
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { UploadedImage } from '../protocol/http-api';
 
 interface Props {
   friendName: string;
   onSend: (text: string) => void;
+  /** The user typed (the friend sees an indicator). */
+  onTyping?: () => void;
   onUpload: (file: File) => Promise<UploadedImage>;
 }
 
@@ -15,12 +17,16 @@ const ACCEPT = 'image/png,image/jpeg,image/gif,image/webp';
  * Text and images. An image is uploaded first and previewed from where the server keeps it
  * (nothing but this origin's own URLs on the page); "Send image" then sends its link.
  */
-export function Composer({ friendName, onSend, onUpload }: Props) {
+export function Composer({ friendName, onSend, onTyping, onUpload }: Props) {
   const [text, setText] = useState('');
   const [image, setImage] = useState<UploadedImage | null>(null);
   const [uploading, setUploading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const field = useRef<HTMLTextAreaElement>(null);
+  // Opening a conversation puts the cursor here, where there is a keyboard (not on a touch screen).
+  useEffect(() => {
+    if (globalThis.matchMedia?.('(pointer: fine)').matches) field.current?.focus();
+  }, []);
   const length = [...text].length;
   const tooLong = length > MAX_LENGTH;
 
@@ -88,7 +94,11 @@ export function Composer({ friendName, onSend, onUpload }: Props) {
           placeholder={`Message ${friendName}`}
           aria-describedby="compose-hint"
           aria-invalid={tooLong}
-          onInput={(e) => setText((e.currentTarget as HTMLTextAreaElement).value)}
+          onInput={(e) => {
+            const value = (e.currentTarget as HTMLTextAreaElement).value;
+            setText(value);
+            if (value.trim()) onTyping?.();
+          }}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) send(e);
           }}

@@ -1,6 +1,6 @@
-import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ChatClient } from '../chat/chat-client';
-import type { ConversationState } from '../store/conversation.state';
+import { ConversationState, isTyping, tickOf } from '../store/conversation.state';
 import type { Store } from '../store/store';
 import { Composer } from './composer';
 import { MessageItem } from './message-item';
@@ -19,6 +19,50 @@ export function ConversationView({ client, store, onBack }: Props) {
   // Distance from the bottom before an update: kept when older messages come in above,
   // zero (follow the newest) when the reader was at the bottom.
   const fromBottom = useRef(0);
+  const seen = useRef<IntersectionObserver | null>(null);
+  // Re-rendered when the typing indicator expires.
+  const [, setNow] = useState(0);
+  const typing = isTyping(state, Date.now());
+  useEffect(() => {
+    if (!typing || state.typingUntil === undefined) return;
+    const t = setTimeout(() => setNow(Date.now()), state.typingUntil - Date.now() + 20);
+    return () => clearTimeout(t);
+  }, [state.typingUntil]);
+
+  // The friend's messages that come into view (half of one, in a visible tab) are read: the
+  // newest position goes to the server (ChatClient throttles it).
+  useEffect(() => {
+    const root = list.current;
+    if (!root || typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (document.visibilityState === 'hidden') return;
+        let max = 0;
+        for (const e of entries) if (e.isIntersecting) max = Math.max(max, Number((e.target as HTMLElement).dataset.seq) || 0);
+        if (max > 0) client.markSeen(state.friendId, max);
+      },
+      { root, threshold: 0.5 },
+    );
+    seen.current = observer;
+    const observeAll = () => root.querySelectorAll('li.message.theirs[data-seq]').forEach((el) => observer.observe(el));
+    // Back in a hidden tab: observe afresh, so what is on screen counts now.
+    const onVisible = () => {
+      if (document.visibilityState !== 'visible') return;
+      observer.disconnect();
+      observeAll();
+    };
+    observeAll();
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      document.removeEventListener('visibilitychange', onVisible);
+      observer.disconnect();
+      seen.current = null;
+    };
+  }, [state.friendId]);
+  useEffect(() => {
+    // New messages (live, history): observing one already observed changes nothing.
+    list.current?.querySelectorAll('li.message.theirs[data-seq]').forEach((el) => seen.current?.observe(el));
+  }, [state.messages]);
 
   const onScroll = () => {
     const el = list.current;
@@ -46,13 +90,28 @@ export function ConversationView({ client, store, onBack }: Props) {
   }, [state.hasOlder, state.loadingOlder, state.friendId]);
 
   return (
-    <main class="conversation" aria-labelledby="conversation-title">
+    <section
+      class="conversation"
+      aria-labelledby="conversation-title"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && !e.defaultPrevented) onBack();
+      }}
+    >
       <header class="conversation-header">
-        <button type="button" class="secondary" onClick={onBack} aria-label="Back to choosing a conversation">
+        <button type="button" class="secondary back" onClick={onBack} aria-label="Back to the conversations" title="Back (Esc)">
           ←
         </button>
-        <h1 id="conversation-title">{state.friendName}</h1>
-        <span class="muted">#{state.friendId}</span>
+        <div class="conversation-title">
+          <h1 id="conversation-title" dir="auto">
+            {state.friendName}
+          </h1>
+          <p class="subtitle muted">
+            <span class="typing" aria-live="polite">
+              {typing ? `${state.friendName} is typing…` : ''}
+            </span>
+            {!typing && `#${state.friendId}`}
+          </p>
+        </div>
       </header>
       <div
         ref={list}
@@ -82,13 +141,19 @@ export function ConversationView({ client, store, onBack }: Props) {
               key={m.key}
               message={m}
               mine={m.senderId === state.me}
+              tick={tickOf(state, m)}
               onRetry={(id) => client.retry(id)}
               onDiscard={(id) => client.discard(id)}
             />
           ))}
         </ol>
       </div>
-      <Composer friendName={state.friendName} onSend={(text) => client.send(text)} onUpload={(file) => client.upload(file)} />
-    </main>
+      <Composer
+        friendName={state.friendName}
+        onSend={(text) => client.send(text)}
+        onTyping={() => client.typing(state.friendId)}
+        onUpload={(file) => client.upload(file)}
+      />
+    </section>
   );
 }

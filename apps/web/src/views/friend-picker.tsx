@@ -8,7 +8,7 @@ interface Props {
   onPick: (friendId: number, name?: string) => void;
 }
 
-/** Whom to chat with: a user id, or (development mode) one of the users. The conversation list comes with protocol v2. */
+/** Someone new to chat with: a user id, or (development mode) one of the users. */
 export function FriendPicker({ me, devUsers, onRefreshUsers, onPick }: Props) {
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
@@ -32,8 +32,8 @@ export function FriendPicker({ me, devUsers, onRefreshUsers, onPick }: Props) {
 
   const others = devUsers?.filter((u) => u.id !== me) ?? [];
   return (
-    <main class="picker">
-      <h1>Start a conversation</h1>
+    <section class="picker" aria-labelledby="picker-heading">
+      <h2 id="picker-heading">Start a conversation</h2>
       <form class="row" onSubmit={submit}>
         <label for="friend-id">Friend's user id</label>
         <input id="friend-id" ref={input} name="friend" inputMode="numeric" autoComplete="off" required aria-describedby={error ? 'friend-error' : undefined} />
@@ -46,7 +46,7 @@ export function FriendPicker({ me, devUsers, onRefreshUsers, onPick }: Props) {
       )}
       {devUsers && (
         <section aria-labelledby="people-heading">
-          <h2 id="people-heading">People on this server</h2>
+          <h3 id="people-heading">People on this server</h3>
           {others.length ? (
             <ul class="user-list">
               {others.map((u) => (
@@ -62,6 +62,6 @@ export function FriendPicker({ me, devUsers, onRefreshUsers, onPick }: Props) {
           )}
         </section>
       )}
-    </main>
+    </section>
   );
 }

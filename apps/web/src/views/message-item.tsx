@@ -1,29 +1,25 @@
 import { useState } from 'preact/hooks';
 import { imageUrlOf } from '../protocol/image-links';
-import type { ChatMessage } from '../store/conversation.state';
+import type { ChatMessage, Tick } from '../store/conversation.state';
 
 interface Props {
   message: ChatMessage;
   mine: boolean;
+  tick: Tick;
   onRetry: (clientMsgId: string) => void;
   onDiscard: (clientMsgId: string) => void;
 }
 
-const STATUS_TEXT: Record<ChatMessage['status'], string> = {
-  sending: 'sending',
-  sent: 'sent',
-  failed: 'not sent',
-  received: '',
-};
+const TICK_TEXT: Record<Tick, string> = { sending: 'sending', sent: 'sent', delivered: 'delivered', read: 'read', failed: 'not sent' };
 
-const TICK: Record<ChatMessage['status'], string> = { sending: '…', sent: '✓', failed: '!', received: '' };
+const TICK: Record<Tick, string> = { sending: '…', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' };
 
-export function MessageItem({ message, mine, onRetry, onDiscard }: Props) {
+export function MessageItem({ message, mine, tick, onRetry, onDiscard }: Props) {
   const image = imageUrlOf(message.text);
   const [broken, setBroken] = useState(false);
   const who = mine ? 'You' : message.sender;
   return (
-    <li class={`message ${mine ? 'mine' : 'theirs'}`} data-status={message.status} data-id={message.id} data-client-msg-id={message.clientMsgId}>
+    <li class={`message ${mine ? 'mine' : 'theirs'}`} data-status={message.status} data-id={message.id} data-seq={message.seq} data-client-msg-id={message.clientMsgId} data-tick={mine ? tick : undefined}>
       <span class="visually-hidden">{who}: </span>
       <div class="bubble">
         {image && !broken ? (
@@ -42,8 +38,8 @@ export function MessageItem({ message, mine, onRetry, onDiscard }: Props) {
             </time>
           )}
           {mine && (
-            <span class="tick" data-tick={message.status} aria-label={STATUS_TEXT[message.status]} title={STATUS_TEXT[message.status]}>
-              {TICK[message.status]}
+            <span class="tick" data-tick={tick} role="img" aria-label={TICK_TEXT[tick]} title={TICK_TEXT[tick]}>
+              {TICK[tick]}
             </span>
           )}
         </span>

@@ -30,6 +30,16 @@ export function toHistoryItem(row: HistoryRow): HistoryItemDto {
   return Object.assign(out, item) as HistoryItemDto;
 }
 
+/** Cursor-form item: the page form's fields plus `seq` (protocol v2 clients tick and report reads by it). */
+export class HistoryCursorItemDto extends HistoryItemDto {
+  @ApiProperty({ description: 'Extension (cursor form): the position in the conversation, 1-based, gapless.', example: 17 })
+  seq: number;
+}
+
+export function toHistoryCursorItem(row: HistoryRow): HistoryCursorItemDto {
+  return Object.assign(toHistoryItem(row), { seq: row.seq });
+}
+
 export function toHistoryPage(info: PageInfo<HistoryRow>): PageInfo<HistoryItemDto> {
   // Spread keeps PageHelper's key order; only the list items change shape.
   return { ...info, list: info.list.map(toHistoryItem) };
@@ -64,7 +74,7 @@ export type CursorOrder = 'newest-first' | 'oldest-first';
 /** Extension: one slice of a conversation around a message id. */
 export class HistoryCursorDto {
   @ApiProperty({ description: 'Messages in the conversation (both directions).', example: 1200 }) total: number;
-  @ApiProperty({ type: [HistoryItemDto] }) list: HistoryItemDto[];
+  @ApiProperty({ type: [HistoryCursorItemDto] }) list: HistoryCursorItemDto[];
   @ApiProperty({ description: 'Items in list.', example: 20 }) size: number;
   @ApiProperty({ example: 20 }) limit: number;
   @ApiProperty({
