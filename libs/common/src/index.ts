@@ -8,5 +8,4 @@ export * from './bootstrap';
 export * from './openapi';
 export * from './with-timeout';
 export * from './instance-id';
-export * from './ttl-cache';
 export * from './log-throttle';
