@@ -1,5 +1,6 @@
 import { GatewayProcess, openTestDirectory } from '../support/gateway-process';
 import { describeMariaDb, testMariaDbUrl } from '../support/infra';
+import { sleep } from '../support/wait';
 import { chatUrl, TestClient } from '../support/ws-client';
 
 jest.setTimeout(60_000);
@@ -22,7 +23,7 @@ describeMariaDb('structured logs', () => {
       await fetch(`${gw.httpUrl}/health/ready?token=${a.token}`, { headers: { token: a.token, authorization: `Bearer ${b.token}` } });
       await fetch(`${gw.httpUrl}/nowhere?token=${a.token}`, { headers: { token: a.token } });
       await Promise.all([ca.close(), cb.close()]);
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
 
       const lines = gw.output.split('\n').filter((l) => l.trim());
       expect(lines.length).toBeGreaterThan(5);
