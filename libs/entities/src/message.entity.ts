@@ -37,7 +37,7 @@ export class MessageEntity {
   @Column({ type: 'int', nullable: true })
   seq: number | null;
 
-  @Column({ name: 'client_msg_id', type: 'varchar', length: 64, nullable: true })
+  @Column({ name: 'client_msg_id', type: 'varchar', length: 64, nullable: true, charset: 'ascii', collation: 'ascii_bin' })
   clientMsgId: string | null;
 
   @Column({ type: 'tinyint', default: 0 })
