@@ -28,8 +28,10 @@ describeMariaDb('structured logs', () => {
       const lines = gw.output.split('\n').filter((l) => l.trim());
       expect(lines.length).toBeGreaterThan(5);
       for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
-      const requestLogs = lines.map((l) => JSON.parse(l) as { req?: { url: string } }).filter((l) => l.req);
+      const requestLogs = lines.map((l) => JSON.parse(l) as { req?: { url: string }; instance?: string }).filter((l) => l.req);
       expect(requestLogs.some((l) => l.req!.url === '/nowhere?token=[redacted]')).toBe(true);
+      // Named as socket ids and the bus name the process: INSTANCE_ID (here the host name), pid, suffix.
+      for (const l of requestLogs) expect(l.instance).toMatch(new RegExp(`^.+:${gw.pid}:[0-9a-f]{6}$`));
       for (const secret of [secretText, a.token, b.token, a.token.split('.')[2], b.token.split('.')[2]]) {
         expect(gw.output).not.toContain(secret);
       }

@@ -7,5 +7,4 @@ export * from './common.module';
 export * from './bootstrap';
 export * from './openapi';
 export * from './with-timeout';
-export * from './instance-id';
 export * from './log-throttle';
