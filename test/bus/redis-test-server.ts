@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { freePort } from '../support/free-port';
+import { redisProbe } from '../support/redis-probe';
 import { waitFor } from '../support/wait';
 
 export async function redisAnswers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000, disconnectTimeout: 50 });
-  probe.on('error', () => undefined);
+  const probe = redisProbe(url);
   try {
     await probe.connect();
     return (await probe.ping()) === 'PONG';
@@ -170,8 +170,7 @@ export class RedisClusterNode {
   }
 
   async clusterStateOk(): Promise<boolean> {
-    const admin = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    admin.on('error', () => undefined);
+    const admin = redisProbe(this.url);
     try {
       await admin.connect();
       return /cluster_state:ok/.test(String(await admin.call('CLUSTER', 'INFO')));
