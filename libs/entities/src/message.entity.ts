@@ -5,7 +5,8 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
  * - conversation_id/seq: the message's 1-based position in its conversation, so a history page
  *   is a range seek and never an OFFSET scan;
  * - client_msg_id: idempotency key of modern clients, unique per sender;
- * - pending: no longer used: what has reached a device is a position per conversation member
+ * - pending: 1 while no device of the recipient had confirmed the message (stored, not yet
+ *   confirmed). No longer used: what devices confirmed is a position per conversation member
  *   (conversation_member.delivered_seq). Kept because the schema before that used it, which a
  *   down migration restores.
  */
