@@ -37,6 +37,7 @@ import { SignJWT } from 'jose';
 import Redis from 'ioredis';
 import { createConnection as mysqlConnect } from 'mysql2/promise';
 import { WebSocket } from 'ws';
+import { sleep } from '../test/support/wait';
 
 const ROOT = resolve(__dirname, '..');
 const GATEWAY_MAIN = join(ROOT, 'dist/apps/chat-gateway/main.js');
@@ -63,7 +64,6 @@ function int(name: string, fallback: number): number {
   return Number.isFinite(v) && v > 0 ? v : fallback;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------- processes and /proc
 

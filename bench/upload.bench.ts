@@ -26,13 +26,14 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SignJWT } from 'jose';
 import { DataSource } from 'typeorm';
 import { ModuleKind, ScriptTarget, transpileModule } from 'typescript';
+import { freePort } from '../test/support/free-port';
+import { sleep } from '../test/support/wait';
 import { runMetadataBench } from './upload-metadata.bench';
 import { makePhoto, PHOTOS } from './upload-photos';
 
@@ -79,7 +80,6 @@ const TARGETS = (process.env.BENCH_TARGETS ?? 'baseline,upload-api').split(',');
 const ROUNDS = int('BENCH_ROUNDS', 5);
 const WARMUP_REQUESTS = 20;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------- processes and /proc
 
@@ -111,17 +111,6 @@ function resetPeak(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => res(port));
-    });
-    srv.on('error', rej);
-  });
 }
 
 async function waitForHttp(port: number, child: ChildProcess, name: string): Promise<void> {

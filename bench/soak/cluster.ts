@@ -1,4 +1,6 @@
-import { freePort, RedisTestServer, waitFor } from '../../test/bus/redis-test-server';
+import { RedisTestServer } from '../../test/bus/redis-test-server';
+import { freePort } from '../../test/support/free-port';
+import { sleep, waitFor } from '../../test/support/wait';
 import { CuttableProxy } from '../../test/support/cuttable-proxy';
 import { killStartedGateways } from '../../test/support/gateway-process';
 import { ReplicaSlot } from './replica-slot';
@@ -15,7 +17,6 @@ export interface ClusterOptions {
   log: (line: string) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const live = new Set<SoakCluster>();
 
 /**

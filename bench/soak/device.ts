@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { sleep } from '../../test/support/wait';
 import type { Receipt, SendRecord } from './checker';
 import { Random } from './random';
 import { SendLedger } from './send-ledger';
@@ -45,7 +46,6 @@ const MAX_ATTEMPTS = 6;
 const GIVE_UP = 0.1;
 const HEARTBEAT_MS = 10_000;
 const FLOOD_MAX_FRAMES = 20_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * One phone of one user: a real `ws` client that reconnects with backoff and jitter to a random

@@ -1,3 +1,4 @@
+import { sleep } from '../../test/support/wait';
 import type { DeviceLog } from './checker';
 import { Device, DeviceKind, SoakUser } from './device';
 import { Random } from './random';
@@ -18,7 +19,6 @@ export interface PopulationOptions {
 /** Each user stays under this many frames per window: the gateway's default limit is 30 per 10 s. */
 const USER_BUDGET = 20;
 const USER_WINDOW_MS = 10_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The users and their devices, and how they behave: a steady stream of sends spread over many

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { GatewayProcess } from '../../test/support/gateway-process';
+import { sleep } from '../../test/support/wait';
 
 export interface ReplicaExit {
   /** Ms since the run started. */
@@ -31,7 +32,6 @@ export interface ReplicaSlotOptions {
 }
 
 const DISTINCT_LOG_LINES = 40;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * One replica's place in the cluster: a fixed port that clients reconnect to, the process that

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { SignJWT } from 'jose';
+import { sleep } from '../../test/support/wait';
 import { checkSoak, failuresOf } from './checker';
 import { SoakCluster } from './cluster';
 import { FaultInjector, FaultTargets } from './fault-injector';
@@ -14,7 +15,6 @@ import { SoakSettings } from './soak-settings';
 
 const REPLICAS = 2;
 const HEARTBEAT_TEXT = 'heart';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * One soak: a cluster of its own, a population of devices sending at a steady rate while faults

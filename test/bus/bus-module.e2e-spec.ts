@@ -2,7 +2,7 @@ import { Test } from '@nestjs/testing';
 import { BusModule, InProcessMessageBus, MESSAGE_BUS, MessageBus, RedisMessageBus } from '@app/bus';
 import { AppConfigModule } from '@app/config';
 import { describeRedis, testRedisPrefix, testRedisUrl } from '../support/infra';
-import { waitFor } from './redis-test-server';
+import { waitFor } from '../support/wait';
 
 // BusModule picks the bus from the environment the way a booting app does.
 

@@ -3,7 +3,8 @@ import { BusMessage, RedisMessageBus } from '@app/bus';
 import { BusConfig, ChatConfig } from '@app/config';
 import { RateLimiter } from '../../apps/chat-gateway/src/messages/rate-limiter.service';
 import { awayFromRateWindowEdge } from '../support/rate-window';
-import { describeWithRedisServer, RedisClusterNode, RedisTestCluster, waitFor } from './redis-test-server';
+import { sleep, waitFor } from '../support/wait';
+import { describeWithRedisServer, RedisClusterNode, RedisTestCluster } from './redis-test-server';
 
 // Two replicas on a three-shard Redis Cluster: each user's channel lives on the shard owning its
 // hash slot, so routing must work across shards and survive one shard going down.
@@ -125,7 +126,7 @@ describeWithRedisServer('RedisMessageBus on a Redis Cluster', () => {
     const subscriberClient = () => (b.bus as unknown as { subscriber: { disconnect(reconnect: boolean): void } }).subscriber;
     for (let i = 0; i < 25; i++) {
       subscriberClient().disconnect(true);
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 300));
+      await sleep(Math.random() * 300);
     }
 
     await waitFor('b live again', () => b.bus.isLive(), 30_000);

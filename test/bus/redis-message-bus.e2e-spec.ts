@@ -3,7 +3,8 @@ import Redis from 'ioredis';
 import { BusMessage, RedisMessageBus, RedisMessageBusOptions } from '@app/bus';
 import { describeRedis, testRedisPrefix, testRedisUrl } from '../support/infra';
 import { CuttableProxy } from '../support/cuttable-proxy';
-import { describeWithRedisServer, RedisTestServer, waitFor } from './redis-test-server';
+import { waitFor } from '../support/wait';
+import { describeWithRedisServer, RedisTestServer } from './redis-test-server';
 
 // Two RedisMessageBus instances stand for two gateway replicas; they meet only through Redis.
 

@@ -1,34 +1,14 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-
-/** A free TCP port on 127.0.0.1 (asked of the kernel, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** Polls `check` until it holds; a bounded wait, not a timing assertion. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { freePort } from '../support/free-port';
+import { redisProbe } from '../support/redis-probe';
+import { waitFor } from '../support/wait';
 
 export async function redisAnswers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000, disconnectTimeout: 50 });
-  probe.on('error', () => undefined);
+  const probe = redisProbe(url);
   try {
     await probe.connect();
     return (await probe.ping()) === 'PONG';
@@ -190,8 +170,7 @@ export class RedisClusterNode {
   }
 
   async clusterStateOk(): Promise<boolean> {
-    const admin = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    admin.on('error', () => undefined);
+    const admin = redisProbe(this.url);
     try {
       await admin.connect();
       return /cluster_state:ok/.test(String(await admin.call('CLUSTER', 'INFO')));

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import WebSocket from 'ws';
 import { describeMariaDb, testMariaDbUrl } from '../support/infra';
 import { startSuite, tempSqlite, TestApp } from '../support/test-app';
+import { sleep, waitFor } from '../support/wait';
 import { chatUrl, Frame, TestClient } from '../support/ws-client';
 
 const TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
@@ -222,7 +223,7 @@ function gatewaySuite(engine: string, databaseUrl: () => string, cleanup: () => 
         const ca = await open(a);
         for (let i = 1; i <= 5; i++) ca.send({ senderId: a.id, to: b.id, text: `offline ${i}` });
         // Wait until all five are stored (no ack for legacy frames: poll the table).
-        await waitFor(async () => Number((await rows('SELECT COUNT(*) AS n FROM `message` WHERE sender = ?', [a.id]))[0].n) === 5);
+        await waitFor('the 5 messages stored', async () => Number((await rows('SELECT COUNT(*) AS n FROM `message` WHERE sender = ?', [a.id]))[0].n) === 5);
         const cb = await open(b);
         const got = await cb.nextN(5);
         expect(got.map((f) => f.text)).toEqual(['offline 1', 'offline 2', 'offline 3', 'offline 4', 'offline 5']);
@@ -356,7 +357,7 @@ function gatewaySuite(engine: string, databaseUrl: () => string, cleanup: () => 
           received.push(...drain(cb));
         }
         await sender;
-        await waitFor(async () => Number((await rows('SELECT COUNT(*) AS n FROM `message` WHERE sender = ?', [a.id]))[0].n) === total);
+        await waitFor('every message stored', async () => Number((await rows('SELECT COUNT(*) AS n FROM `message` WHERE sender = ?', [a.id]))[0].n) === total);
         const last = await open(b);
         for (;;) {
           const f = await last.next(700).catch(() => null);
@@ -403,15 +404,6 @@ function drain(c: TestClient): Frame[] {
   return out;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
 
 const sqlite = tempSqlite();
 gatewaySuite('SQLite', () => sqlite.url, () => sqlite.remove());

@@ -1,6 +1,7 @@
 import { CuttableProxy } from '../support/cuttable-proxy';
 import { describeMariaDb, testMariaDbUrl } from '../support/infra';
 import { startSuite, TestApp } from '../support/test-app';
+import { sleep } from '../support/wait';
 import { chatUrl, TestClient } from '../support/ws-client';
 
 describeMariaDb('chat gateway while the database is down', () => {
@@ -41,7 +42,7 @@ describeMariaDb('chat gateway while the database is down', () => {
       ca.send({ to: b.id, text: 'during the outage', clientMsgId: 'o-1' });
       const answer = await ca.next(15_000);
       if (answer.type === 'ack') ack = answer;
-      else await new Promise((r) => setTimeout(r, 250));
+      else await sleep(250);
     }
     expect(ack).toMatchObject({ clientMsgId: 'o-1', id: expect.any(Number) });
     await expect(cb.next()).resolves.toMatchObject({ id: ack!.id, text: 'during the outage' });

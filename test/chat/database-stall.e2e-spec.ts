@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { waitFor } from '../bus/redis-test-server';
+import { sleep, waitFor } from '../support/wait';
 import { CuttableProxy } from '../support/cuttable-proxy';
 import { describeMariaDb, testMariaDbUrl } from '../support/infra';
 import { startSuite, TestApp } from '../support/test-app';
@@ -13,7 +13,6 @@ import { dataSourceOptions } from '@app/database';
 jest.setTimeout(90_000);
 
 type User = Awaited<ReturnType<TestApp['newUser']>>;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describeMariaDb('chat gateway while the database stalls', () => {
   let proxy: CuttableProxy;

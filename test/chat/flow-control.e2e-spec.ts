@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
-import { waitFor } from '../bus/redis-test-server';
+import { sleep, waitFor } from '../support/wait';
 import { GatewayProcess, openTestDirectory } from '../support/gateway-process';
 import { describeMariaDb, testMariaDbUrl } from '../support/infra';
 import { opsAuth } from '../support/test-app';
@@ -14,7 +14,6 @@ jest.setTimeout(120_000);
 type Directory = Awaited<ReturnType<typeof openTestDirectory>>;
 type User = Awaited<ReturnType<Directory['newUser']>>;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Resident memory of a process in MB; NaN once it has gone. */
 function rssMb(pid: number): number {
   try {
@@ -178,7 +177,7 @@ describeMariaDb('flow control: clients that flood or do not read', () => {
       clearInterval(sampler);
     }
     // Cut off without a close handshake (they never read it): what they were sent stays undelivered.
-    await new Promise((r) => setTimeout(r, 3500));
+    await sleep(3500);
     for (const c of paused) c.ws.terminate();
     // 10 x 9 MB of backlog would have been written page after page; the send budget keeps each
     // socket's share to its buffer and one page (about 64 KiB + 150 KB).

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { CONVERSATION_QUERIES } from '@app/database';
-import { waitFor } from '../bus/redis-test-server';
+import { sleep, waitFor } from '../support/wait';
 import { GatewayProcess } from '../support/gateway-process';
 import { describeMariaDb, isCi, testMariaDbUrl, testRedisPrefix, testRedisUrl } from '../support/infra';
 import { startSuite, TestApp } from '../support/test-app';
@@ -28,7 +28,6 @@ interface ListAnswer {
   data: { list: ListItem[]; nextCursor: string | null; totalUnread: number };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const isMessage = (f: Frame) => f.type === undefined && f.id !== null && f.id !== undefined;
 const typed = (type: string) => (f: Frame) => f.type === type;
 

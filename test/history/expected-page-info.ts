@@ -1,8 +1,11 @@
 /**
  * PageInfo as PageHelper 5.1.4 computes it, written out again for the tests from the Java source
  * (Page.calculateStartAndEndRow/setTotal, PageInfo.calcNavigatepageNums/calcPage/judgePageBoudary)
- * and deliberately not shared with libs/pagination, so that the two can catch each other out.
+ * and deliberately not shared with libs/pagination, so that the two can catch each other out (only
+ * the PageInfo type is: the compiler checks the field list).
  */
+import type { PageInfo } from '@app/pagination';
+
 export interface LegacyItem {
   sender: string;
   text: string;
@@ -11,7 +14,7 @@ export interface LegacyItem {
   senderId: number;
 }
 
-export function expectedPageInfo<T>(all: readonly T[], pageNum: number, pageSize: number): Record<string, unknown> {
+export function expectedPageInfo<T>(all: readonly T[], pageNum: number, pageSize: number): PageInfo<T> {
   const total = all.length;
   const pages = Math.ceil(total / pageSize);
   const offset = (pageNum - 1) * pageSize;

@@ -1,5 +1,6 @@
 import { GatewayProcess, openTestDirectory } from '../support/gateway-process';
 import { describeMariaDb, testMariaDbUrl } from '../support/infra';
+import { sleep } from '../support/wait';
 import { chatUrl, TestClient } from '../support/ws-client';
 
 jest.setTimeout(60_000);
@@ -22,13 +23,15 @@ describeMariaDb('structured logs', () => {
       await fetch(`${gw.httpUrl}/health/ready?token=${a.token}`, { headers: { token: a.token, authorization: `Bearer ${b.token}` } });
       await fetch(`${gw.httpUrl}/nowhere?token=${a.token}`, { headers: { token: a.token } });
       await Promise.all([ca.close(), cb.close()]);
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
 
       const lines = gw.output.split('\n').filter((l) => l.trim());
       expect(lines.length).toBeGreaterThan(5);
       for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
-      const requestLogs = lines.map((l) => JSON.parse(l) as { req?: { url: string } }).filter((l) => l.req);
+      const requestLogs = lines.map((l) => JSON.parse(l) as { req?: { url: string }; instance?: string }).filter((l) => l.req);
       expect(requestLogs.some((l) => l.req!.url === '/nowhere?token=[redacted]')).toBe(true);
+      // Named as socket ids and the bus name the process: INSTANCE_ID (here the host name), pid, suffix.
+      for (const l of requestLogs) expect(l.instance).toMatch(new RegExp(`^.+:${gw.pid}:[0-9a-f]{6}$`));
       for (const secret of [secretText, a.token, b.token, a.token.split('.')[2], b.token.split('.')[2]]) {
         expect(gw.output).not.toContain(secret);
       }

@@ -1,4 +1,5 @@
-import { RedisTestServer, waitFor } from '../bus/redis-test-server';
+import { RedisTestServer } from '../bus/redis-test-server';
+import { sleep, waitFor } from '../support/wait';
 import { GatewayProcess, openTestDirectory } from '../support/gateway-process';
 import { opsAuth } from '../support/test-app';
 import { awayFromRateWindowEdge } from '../support/rate-window';
@@ -13,7 +14,6 @@ jest.setTimeout(90_000);
 type Directory = Awaited<ReturnType<typeof openTestDirectory>>;
 type User = Awaited<ReturnType<Directory['newUser']>>;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Everything a user receives, over however many sockets it opens in turn. */
 class Inbox {

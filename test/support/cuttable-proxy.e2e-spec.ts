@@ -1,6 +1,7 @@
 import { connect, createServer, Server, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { CuttableProxy } from './cuttable-proxy';
+import { sleep, waitFor } from './wait';
 
 // The proxy in front of a plain TCP echo server: what a client sees while it is up, cut, stalled.
 
@@ -22,14 +23,6 @@ function open(port: number): Client {
   });
   socket.on('data', (c) => (data += c.toString()));
   return { socket, received: () => data, ended };
-}
-
-async function waitFor(check: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('CuttableProxy', () => {
@@ -56,13 +49,13 @@ describe('CuttableProxy', () => {
   it('forwards both ways while up', async () => {
     const c = open(proxy.port);
     c.socket.write('ping');
-    await waitFor(() => c.received() === 'ping', 'the echo');
+    await waitFor('the echo', () => c.received() === 'ping');
     c.socket.destroy();
   });
 
   it('cut: resets open connections and new ones until restored', async () => {
     const c = open(proxy.port);
-    await waitFor(() => proxy.links === 1, 'the connection through the proxy');
+    await waitFor('the connection through the proxy', () => proxy.links === 1);
     await proxy.cut();
     await expect(c.ended).resolves.toBe('ECONNRESET');
     const refused = open(proxy.port);
@@ -70,23 +63,23 @@ describe('CuttableProxy', () => {
     await proxy.restore();
     const again = open(proxy.port);
     again.socket.write('back');
-    await waitFor(() => again.received() === 'back', 'the echo after restore');
+    await waitFor('the echo after restore', () => again.received() === 'back');
     again.socket.destroy();
   });
 
   it('stall: keeps connections open, moves no byte, then lets everything through on restore', async () => {
     const c = open(proxy.port);
-    await waitFor(() => proxy.links === 1, 'the connection through the proxy');
+    await waitFor('the connection through the proxy', () => proxy.links === 1);
     await proxy.stall();
     c.socket.write('held');
     const late = open(proxy.port); // accepted, but black-holed too
     late.socket.write('also held');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     expect(c.received()).toBe('');
     expect(late.received()).toBe('');
     expect(c.socket.destroyed).toBe(false);
     await proxy.restore();
-    await waitFor(() => c.received() === 'held' && late.received() === 'also held', 'the held bytes');
+    await waitFor('the held bytes', () => c.received() === 'held' && late.received() === 'also held');
     c.socket.destroy();
     late.socket.destroy();
   });

@@ -5,7 +5,8 @@ import { TokenService } from '@app/auth';
 import { ChatClock } from '@app/common';
 import { CoreConfig } from '@app/config';
 import { dataSourceOptions, UserRepository } from '@app/database';
-import { freePort } from '../bus/redis-test-server';
+import { freePort } from './free-port';
+import { sleep } from './wait';
 import { freshPhone, TEST_JWT_SECRET, TEST_OPS_TOKEN } from './test-identity';
 
 const ROOT = join(__dirname, '..', '..');
@@ -93,7 +94,7 @@ export class GatewayProcess {
         child.kill('SIGKILL');
         throw new Error(`gateway not ready within ${timeoutMs} ms:\n${gw.log}`);
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
   }
 

@@ -1,5 +1,5 @@
 import { createConnection } from 'mysql2/promise';
-import Redis from 'ioredis';
+import { redisProbe } from './redis-probe';
 
 // MariaDB and Redis run on every development and CI machine. On a laptop without them, the
 // suites that need them skip with one line; under CI=true they must be there.
@@ -20,8 +20,7 @@ export async function probeMariaDb(): Promise<string | null> {
 }
 
 export async function probeRedis(): Promise<string | null> {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3000, retryStrategy: () => null });
-  r.on('error', () => undefined);
+  const r = redisProbe(REDIS_URL, 3000);
   try {
     await r.connect();
     await r.ping();

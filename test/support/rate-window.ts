@@ -1,3 +1,5 @@
+import { sleep } from './wait';
+
 /**
  * The gateway counts its rate limit in fixed windows aligned to the epoch
  * (`floor(now / window)`). A test that expects one window's count must not straddle an edge:
@@ -7,5 +9,5 @@ export async function awayFromRateWindowEdge(windowSec: number, neededMs: number
   const windowMs = windowSec * 1000;
   if (neededMs >= windowMs) throw new Error(`a ${windowSec} s window can never leave ${neededMs} ms`);
   const left = windowMs - (Date.now() % windowMs);
-  if (left < neededMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+  if (left < neededMs) await sleep(left + 50);
 }

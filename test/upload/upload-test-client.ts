@@ -14,6 +14,7 @@ import { UserRepository } from '@app/database';
 import { UploadApiModule } from '../../apps/upload-api/src/upload-api.module';
 import { useUploadOpenApi } from '../../apps/upload-api/src/upload/upload-openapi';
 import { freshPhone, TEST_JWT_SECRET, TEST_OPS_TOKEN } from '../support/test-app';
+import { sleep } from '../support/wait';
 
 export interface UploadTestApp {
   app: INestApplication;
@@ -201,7 +202,7 @@ export async function eventually(check: () => Promise<boolean>, ms = 5000): Prom
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
   return check();
 }

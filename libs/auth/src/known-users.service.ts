@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TtlCache } from '@app/common';
+import { LRUCache } from 'lru-cache';
 import { UserRepository } from '@app/database';
 
 const FOUND_TTL_MS = 60_000;
@@ -12,7 +12,14 @@ const MAX_ENTRIES = 10_000;
  */
 @Injectable()
 export class KnownUsers {
-  private readonly cache = new TtlCache<number, boolean>(MAX_ENTRIES);
+  private readonly cache = new LRUCache<number, boolean>({
+    max: MAX_ENTRIES,
+    ttl: FOUND_TTL_MS,
+    // Date's clock, read on every lookup (no timer per read): entries live for seconds, and the
+    // specs can set it.
+    perf: Date,
+    ttlResolution: 0,
+  });
   // Concurrent requests of one user share one query.
   private readonly pending = new Map<number, Promise<boolean>>();
 
@@ -26,7 +33,7 @@ export class KnownUsers {
       lookup = this.users
         .findById(id)
         .then((user) => {
-          this.cache.set(id, user !== null, user ? FOUND_TTL_MS : MISSING_TTL_MS);
+          this.cache.set(id, user !== null, { ttl: user ? FOUND_TTL_MS : MISSING_TTL_MS });
           return user !== null;
         })
         .finally(() => this.pending.delete(id));

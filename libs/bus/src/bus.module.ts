@@ -1,6 +1,5 @@
 import { Global, Logger, Module } from '@nestjs/common';
-import { processInstanceId } from '@app/common';
-import { BusConfig, CoreConfig } from '@app/config';
+import { BusConfig, CoreConfig, processInstanceId } from '@app/config';
 import { InProcessMessageBus } from './in-process-message.bus';
 import { MESSAGE_BUS, MessageBus } from './message-bus';
 import { RedisMessageBus } from './redis-message.bus';

@@ -7,6 +7,4 @@ export * from './common.module';
 export * from './bootstrap';
 export * from './openapi';
 export * from './with-timeout';
-export * from './instance-id';
-export * from './ttl-cache';
 export * from './log-throttle';

@@ -82,7 +82,7 @@ export class CoreConfig implements ConfigCheck {
   @IsIn(['json', 'text'], { message: 'LOG_FORMAT must be json or text' })
   logFormat: 'json' | 'text' = 'json';
 
-  /** Names this process in logs, metrics and bus routing (there with pid and a random suffix: processInstanceId); defaults to the host name. */
+  /** Names this process in logs and bus routing, with the pid and a random suffix (processInstanceId); defaults to the host name. */
   @Env('INSTANCE_ID') @IsOptional() @IsString()
   instanceId?: string;
 

@@ -1,5 +1,6 @@
 export * from './load-config';
 export * from './core.config';
+export * from './instance-id';
 export * from './chat.config';
 export * from './history.config';
 export * from './upload.config';

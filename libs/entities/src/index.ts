@@ -5,10 +5,16 @@ import { UserEntity } from './user.entity';
 import { LegacySchema1716800000000 } from './migrations/1716800000000-legacy-schema';
 import { ChatSuiteSchema1716800000001 } from './migrations/1716800000001-chat-suite-schema';
 import { ConversationState1716800000002 } from './migrations/1716800000002-conversation-state';
+import { SqliteCanonicalTables1716800000003 } from './migrations/1716800000003-sqlite-canonical-tables';
 
 export { ConversationEntity, ConversationMemberEntity, MessageEntity, UserEntity };
 
 export const ENTITIES = [UserEntity, MessageEntity, ConversationEntity, ConversationMemberEntity];
 
 /** In order; listed explicitly because the apps are bundled (no globbing at run time). */
-export const MIGRATIONS = [LegacySchema1716800000000, ChatSuiteSchema1716800000001, ConversationState1716800000002];
+export const MIGRATIONS = [
+  LegacySchema1716800000000,
+  ChatSuiteSchema1716800000001,
+  ConversationState1716800000002,
+  SqliteCanonicalTables1716800000003,
+];

@@ -5,7 +5,8 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
  * - conversation_id/seq: the message's 1-based position in its conversation, so a history page
  *   is a range seek and never an OFFSET scan;
  * - client_msg_id: idempotency key of modern clients, unique per sender;
- * - pending: no longer used: what has reached a device is a position per conversation member
+ * - pending: 1 while no device of the recipient had confirmed the message (stored, not yet
+ *   confirmed). No longer used: what devices confirmed is a position per conversation member
  *   (conversation_member.delivered_seq). Kept because the schema before that used it, which a
  *   down migration restores.
  */
@@ -37,7 +38,7 @@ export class MessageEntity {
   @Column({ type: 'int', nullable: true })
   seq: number | null;
 
-  @Column({ name: 'client_msg_id', type: 'varchar', length: 64, nullable: true })
+  @Column({ name: 'client_msg_id', type: 'varchar', length: 64, nullable: true, charset: 'ascii', collation: 'ascii_bin' })
   clientMsgId: string | null;
 
   @Column({ type: 'tinyint', default: 0 })

@@ -1,7 +1,9 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 /** The legacy `user` table, kept as the old server defined it. */
 @Entity({ name: 'user' })
+// `phone varchar(32) UNIQUE`: MySQL names that index after the column.
+@Unique('phone', ['phone'])
 export class UserEntity {
   @PrimaryGeneratedColumn({ type: 'int' })
   id: number;
@@ -9,7 +11,7 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 255, nullable: true })
   name: string | null;
 
-  @Column({ type: 'varchar', length: 32, nullable: true, unique: true })
+  @Column({ type: 'varchar', length: 32, nullable: true })
   phone: string | null;
 
   @Column({ type: 'varchar', length: 255, nullable: true })

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { CoreConfig } from '@app/config';
+import { CoreConfig, processInstanceId } from '@app/config';
 
 /** Removes `token=...` from a URL: tokens never reach the logs. */
 export function redactUrl(url: string | undefined): string | undefined {
@@ -23,7 +23,8 @@ export const LoggingModule = LoggerModule.forRootAsync({
     pinoHttp: {
       enabled: core.logFormat === 'json',
       level: PINO_LEVEL[core.logLevel],
-      base: { app: process.env.APP_NAME, instance: core.instanceId, pid: process.pid }, // APP_NAME: set by bootApp
+      // `instance` is the name socket ids and the bus carry too. APP_NAME: set by bootApp.
+      base: { app: process.env.APP_NAME, instance: processInstanceId(core), pid: process.pid },
       // Probes and scrapes every few seconds would drown everything else.
       autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)/.test(req.url ?? '') },
       redact: { paths: ['req.headers.token', 'req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },

@@ -1,6 +1,5 @@
 export {
   DEFAULT_NAVIGATE_PAGES,
-  PAGE_INFO_KEYS,
   countPages,
   navigatepageNums,
   pageWindow,

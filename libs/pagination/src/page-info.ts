@@ -31,30 +31,6 @@ export interface PageInfo<T> {
   lastPage: number;
 }
 
-/** The JSON key order of a legacy PageInfo. */
-export const PAGE_INFO_KEYS: ReadonlyArray<keyof PageInfo<unknown>> = [
-  'total',
-  'list',
-  'pageNum',
-  'pageSize',
-  'size',
-  'startRow',
-  'endRow',
-  'pages',
-  'prePage',
-  'nextPage',
-  'isFirstPage',
-  'isLastPage',
-  'hasPreviousPage',
-  'hasNextPage',
-  'navigatePages',
-  'navigatepageNums',
-  'navigateFirstPage',
-  'navigateLastPage',
-  'firstPage',
-  'lastPage',
-];
-
 export interface PageWindow {
   /** 0-based index of the first row of the page (Page.startRow). */
   startRow: number;

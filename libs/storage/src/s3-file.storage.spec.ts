@@ -1,4 +1,11 @@
-import { HeadObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { LocalS3, startLocalS3 } from '../test/s3rver.helper';
@@ -9,7 +16,7 @@ import { S3FileStorage } from './s3-file.storage';
 describe('S3FileStorage', () => {
   let s3: LocalS3;
   let storage: S3FileStorage;
-  const partSize = 64 * 1024; // below S3's 5 MiB minimum: s3rver allows it, and it keeps data small
+  const partSize = 5 * 1024 * 1024; // S3's minimum, which the SDK's Upload enforces
 
   beforeAll(async () => {
     s3 = await startLocalS3();
@@ -59,7 +66,7 @@ describe('S3FileStorage', () => {
     const body = Buffer.alloc(size);
     for (let i = 0; i < size; i++) body[i] = (i * 31 + 7) & 0xff;
     const name = `multi-${size}.jpg`;
-    await expect(storage.write(name, chunked(body, 10_000), 'image/jpeg')).resolves.toEqual({ size });
+    await expect(storage.write(name, chunked(body, 64 * 1024), 'image/jpeg')).resolves.toEqual({ size });
     const opened = await storage.open(name);
     expect(opened?.size).toBe(size);
     expect((await buffer(opened!.stream)).equals(body)).toBe(true);
@@ -123,5 +130,35 @@ describe('S3FileStorage', () => {
     await expect(storage.write(name, Readable.from([Buffer.from('x')]), 'image/png')).rejects.toBeInstanceOf(
       InvalidStorageNameError,
     );
+  });
+
+  it('refuses a part size below S3 minimum at construction', () => {
+    expect(() => new S3FileStorage({ ...storageOptions(), partSize: 64 * 1024 })).toThrow(/below S3's minimum/);
+  });
+});
+
+// What the store is sent when a part fails: only a fake client can make S3 refuse one.
+describe('S3FileStorage with a failing part', () => {
+  it('aborts the multipart upload and completes nothing', async () => {
+    const sent: unknown[] = [];
+    const send = jest.fn(async (command: unknown) => {
+      sent.push(command);
+      if (command instanceof CreateMultipartUploadCommand) return { UploadId: 'upload-1' };
+      if (command instanceof UploadPartCommand) {
+        if (command.input.PartNumber === 2) throw new Error('part 2 refused');
+        return { ETag: `"etag-${command.input.PartNumber}"` };
+      }
+      return {};
+    });
+    const client = { send, config: { requestChecksumCalculation: async () => 'WHEN_REQUIRED' } } as unknown as S3Client;
+    const partSize = 5 * 1024 * 1024;
+    const storage = new S3FileStorage({ bucket: 'b', region: 'us-east-1', prefix: 'images/', partSize }, client);
+    const body = Readable.from([Buffer.alloc(partSize, 1), Buffer.alloc(partSize, 2), Buffer.alloc(1000, 3)]);
+
+    await expect(storage.write('x.jpg', body, 'image/jpeg')).rejects.toThrow('part 2 refused');
+
+    const aborts = sent.filter((c): c is AbortMultipartUploadCommand => c instanceof AbortMultipartUploadCommand);
+    expect(aborts.map((c) => c.input)).toEqual([{ Bucket: 'b', Key: 'images/x.jpg', UploadId: 'upload-1' }]);
+    expect(sent.some((c) => c instanceof CompleteMultipartUploadCommand)).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import type * as S3 from '@aws-sdk/client-s3';
+import type * as S3Storage from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import { assertStorableName, FileStorage, StoredFileStream } from './file-storage.interface';
 
@@ -13,7 +14,7 @@ export interface S3FileStorageOptions {
   forcePathStyle?: boolean;
   /** Key prefix inside the bucket, e.g. `images/`. */
   prefix?: string;
-  /** Multipart part size; S3 requires at least 5 MiB for every part but the last. */
+  /** Multipart part size, at least 5 MiB (S3's minimum for every part but the last). */
   partSize?: number;
   /** Cache-Control stored with each object, for deployments that serve the bucket directly. */
   cacheControl?: string;
@@ -22,6 +23,7 @@ export interface S3FileStorageOptions {
 const MIN_PART_SIZE = 5 * 1024 * 1024;
 
 let sdk: typeof S3 | undefined;
+let uploads: typeof S3Storage | undefined;
 
 /**
  * The AWS SDK, loaded by the first S3 storage rather than by every app that links this library:
@@ -33,12 +35,19 @@ function s3Sdk(): typeof S3 {
   return sdk;
 }
 
+function s3Uploads(): typeof S3Storage {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  uploads ??= require('@aws-sdk/lib-storage') as typeof S3Storage;
+  return uploads;
+}
+
 /**
- * Files in an S3-compatible bucket, shared by every upload-api replica. The source is read in
- * parts of `partSize` bytes: a file that fits in one part is sent with a single PutObject, a larger
- * one as a multipart upload, one part in flight at a time, so memory per upload is bounded by the
- * part size whatever the file size. Nothing becomes visible before the source ended cleanly
- * (PutObject is sent after the end; a multipart upload is completed after it, aborted otherwise).
+ * Files in an S3-compatible bucket, shared by every upload-api replica. Writes go through the
+ * SDK's Upload: the source is read in parts of `partSize` bytes, a file that fits in one part is
+ * sent with a single PutObject, a larger one as a multipart upload, one part in flight at a time,
+ * so memory per upload is bounded by the part size whatever the file size. Nothing becomes
+ * visible before the source ended cleanly (PutObject is sent after the end; a multipart upload is
+ * completed after it, aborted otherwise: Upload's leavePartsOnError stays false).
  */
 export class S3FileStorage extends FileStorage {
   readonly client: S3.S3Client;
@@ -53,6 +62,7 @@ export class S3FileStorage extends FileStorage {
     this.bucket = options.bucket;
     this.prefix = options.prefix ?? '';
     this.partSize = options.partSize ?? MIN_PART_SIZE;
+    if (this.partSize < MIN_PART_SIZE) throw new Error(`S3 part size ${this.partSize} is below S3's minimum of ${MIN_PART_SIZE} bytes`);
     this.cacheControl = options.cacheControl;
     this.client =
       client ??
@@ -86,24 +96,36 @@ export class S3FileStorage extends FileStorage {
 
   async write(name: string, source: Readable, contentType: string): Promise<{ size: number }> {
     const key = this.keyOf(name);
-    const parts = readParts(source, this.partSize);
-    const first = await parts.next();
-    const firstPart = first.done ? Buffer.alloc(0) : first.value;
-    // Only the last part can be short, so a short first part means the source has ended.
-    if (firstPart.length < this.partSize) {
-      await this.client.send(
-        new this.sdk.PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: firstPart,
-          ContentLength: firstPart.length,
-          ContentType: contentType,
-          CacheControl: this.cacheControl,
-        }),
-      );
-      return { size: firstPart.length };
+    let size = 0;
+    let sourceError: unknown;
+    const counted = Readable.from(
+      (async function* () {
+        try {
+          for await (const chunk of source as AsyncIterable<Buffer>) {
+            size += chunk.length;
+            yield chunk;
+          }
+        } catch (err) {
+          sourceError = err;
+          throw err;
+        }
+      })(),
+    );
+    const upload = new (s3Uploads().Upload)({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: counted, ContentType: contentType, CacheControl: this.cacheControl },
+      partSize: this.partSize,
+      queueSize: 1,
+      leavePartsOnError: false,
+    });
+    try {
+      await upload.done();
+    } catch (err) {
+      // A failed abort (Upload sends it before rethrowing) must not hide why the source failed;
+      // a bucket lifecycle rule for incomplete multipart uploads catches what the abort missed.
+      throw sourceError ?? err;
     }
-    return this.writeMultipart(key, contentType, firstPart, parts);
+    return { size };
   }
 
   async open(name: string): Promise<StoredFileStream | null> {
@@ -120,87 +142,10 @@ export class S3FileStorage extends FileStorage {
     await this.client.send(new this.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(name) }));
   }
 
-  private async writeMultipart(
-    key: string,
-    contentType: string,
-    firstPart: Buffer,
-    rest: AsyncGenerator<Buffer>,
-  ): Promise<{ size: number }> {
-    const created = await this.client.send(
-      new this.sdk.CreateMultipartUploadCommand({
-        Bucket: this.bucket,
-        Key: key,
-        ContentType: contentType,
-        CacheControl: this.cacheControl,
-      }),
-    );
-    const uploadId = created.UploadId!;
-    const etags: { ETag: string; PartNumber: number }[] = [];
-    let size = 0;
-    const send = async (body: Buffer) => {
-      const partNumber = etags.length + 1;
-      const res = await this.client.send(
-        new this.sdk.UploadPartCommand({
-          Bucket: this.bucket,
-          Key: key,
-          UploadId: uploadId,
-          PartNumber: partNumber,
-          Body: body,
-          ContentLength: body.length,
-        }),
-      );
-      etags.push({ ETag: res.ETag!, PartNumber: partNumber });
-      size += body.length;
-    };
-    try {
-      await send(firstPart);
-      for await (const part of rest) await send(part);
-      await this.client.send(
-        new this.sdk.CompleteMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: key,
-          UploadId: uploadId,
-          MultipartUpload: { Parts: etags },
-        }),
-      );
-      return { size };
-    } catch (err) {
-      // Best effort: a bucket lifecycle rule for incomplete multipart uploads catches the rest.
-      await this.client
-        .send(new this.sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
-        .catch(() => undefined);
-      throw err;
-    }
-  }
-
   private keyOf(name: string): string {
     assertStorableName(name);
     return this.prefix + name;
   }
-}
-
-/**
- * Regroups a stream into buffers of exactly `size` bytes (the last one shorter). Holds at most
- * one part; the source is paused while the consumer works (for-await applies backpressure).
- */
-async function* readParts(source: Readable, size: number): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let pendingLength = 0;
-  for await (const chunk of source as AsyncIterable<Buffer>) {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const n = Math.min(size - pendingLength, chunk.length - offset);
-      pending.push(chunk.subarray(offset, offset + n));
-      pendingLength += n;
-      offset += n;
-      if (pendingLength === size) {
-        yield Buffer.concat(pending, pendingLength);
-        pending = [];
-        pendingLength = 0;
-      }
-    }
-  }
-  if (pendingLength > 0) yield Buffer.concat(pending, pendingLength);
 }
 
 function isMissing(err: unknown): boolean {

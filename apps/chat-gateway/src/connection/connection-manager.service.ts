@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { WebSocket } from 'ws';
-import { LogThrottle, processInstanceId } from '@app/common';
-import { ChatConfig, CoreConfig } from '@app/config';
+import { LogThrottle } from '@app/common';
+import { ChatConfig, CoreConfig, processInstanceId } from '@app/config';
 import { DeliveryService } from '../delivery/delivery.service';
 import { FrameDispatcher } from '../handlers/frame-dispatcher';
 import { ChatMetrics } from '../ops/chat-metrics.service';

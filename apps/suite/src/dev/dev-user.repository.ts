@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { defaultUserName, UserSummary } from '@app/database';
+import { displayName, UserSummary } from '@app/database';
 
 /** The one query only the development tools need: who is there to chat with. */
 @Injectable()
@@ -14,6 +14,6 @@ export class DevUserRepository {
       'SELECT id, name, phone FROM `user` ORDER BY id DESC LIMIT ?',
       [limit],
     );
-    return rows.map((r) => ({ id: Number(r.id), name: r.name || (r.phone ? defaultUserName(r.phone) : '') }));
+    return rows.map((r) => ({ id: Number(r.id), name: displayName(r.name, r.phone) }));
   }
 }

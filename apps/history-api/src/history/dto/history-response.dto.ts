@@ -45,8 +45,8 @@ export function toHistoryPage(info: PageInfo<HistoryRow>): PageInfo<HistoryItemD
   return { ...info, list: info.list.map(toHistoryItem) };
 }
 
-/** PageHelper 5's PageInfo, field for field and in its order. */
-export class HistoryPageDto {
+/** PageHelper 5's PageInfo for the OpenAPI description; `implements` keeps it to the interface's fields. */
+export class HistoryPageDto implements PageInfo<HistoryItemDto> {
   @ApiProperty({ description: 'Messages in the conversation (both directions).', example: 3 }) total: number;
   @ApiProperty({ type: [HistoryItemDto], description: 'This page, oldest first.' }) list: HistoryItemDto[];
   @ApiProperty({ example: 1 }) pageNum: number;

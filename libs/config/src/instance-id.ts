@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { CoreConfig } from '@app/config';
+import type { CoreConfig } from './core.config';
 
 const ids = new Map<string, string>();
 
 /**
- * This process's name between replicas: `<INSTANCE_ID or host name>:<pid>:<random>`, the same
- * on every call for the same configured name. The bus skips messages carrying it as its own
+ * This process's name in logs and between replicas: `<INSTANCE_ID or host name>:<pid>:<random>`,
+ * the same on every call for the same configured name. The bus skips messages carrying it as its own
  * echo and socket ids start with it, so it must never be another process's: the random suffix
  * tells apart replicas configured with the same INSTANCE_ID, or both pid 1 in containers.
  */
