@@ -65,6 +65,11 @@ export class ChatWsAdapter extends WsAdapter {
     // Frames are read by each socket's FrameIngress (see the class comment).
   }
 
+  override bindClientDisconnect(): void {
+    // The ConnectionManager listens for closes; the gateway has no disconnect hook, and a
+    // listener per socket for nothing costs an idle socket memory.
+  }
+
   protected override ensureHttpServerExists(port: number, httpServer?: Server): Server | undefined {
     if (this.httpServersRegistry.has(port)) return undefined;
     if (!httpServer) throw new Error('the chat gateway shares the HTTP server of its app');

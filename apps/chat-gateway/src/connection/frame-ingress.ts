@@ -18,10 +18,16 @@ export interface IngressLimits {
   maxOverruns: number;
 }
 
-export interface IngressEvents {
-  paused(): void;
-  /** Kept overrunning its bound: closed with 1008. */
-  flooding(): void;
+/**
+ * Where an ingress hands its frames and reports. One sink serves every socket (it is told whose
+ * socket), so an idle socket carries no callbacks of its own.
+ */
+export interface IngressSink<O> {
+  handle(owner: O, frame: IncomingFrame): Promise<void>;
+  paused(owner: O): void;
+  /** Kept overrunning its bound: to be closed with 1008. */
+  flooding(owner: O): void;
+  failed(owner: O, error: unknown): void;
 }
 
 const OVERRUN_WINDOW_MS = 10_000;
@@ -34,27 +40,33 @@ const OVERRUN_WINDOW_MS = 10_000;
  * client that keeps hitting the bound is closed with 1008. Memory per socket is so bounded, and
  * CPU per user, whatever a client sends.
  */
-export class FrameIngress {
+export class FrameIngress<O = unknown> {
   private readonly queue: IncomingFrame[] = [];
   private bytes = 0;
   private busy = false;
   private paused = false;
   private overruns: number[] = [];
   private closed = false;
-  private readonly resume = () => this.maybeResume();
+  /** Made the first time the replica's budget runs out while this socket waits for room. */
+  private resumer?: () => void;
 
+  /** The owner feeds it: `receive` for each message of the socket, `close` once it closed. */
   constructor(
     private readonly ws: WebSocket,
-    private readonly handle: (frame: IncomingFrame) => Promise<void>,
+    private readonly owner: O,
+    private readonly sink: IngressSink<O>,
     private readonly limits: IngressLimits,
     private readonly budget: InboundBudget,
     /** The socket's user's frame rate, shared by the user's sockets on this replica. */
     private readonly rate: FrameRate,
-    private readonly events: IngressEvents,
-    private readonly onError: (e: unknown) => void,
-  ) {
-    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => this.push(toBuffer(data), isBinary));
-    ws.once('close', () => this.close());
+  ) {}
+
+  receive(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    this.push(toBuffer(data), isBinary);
+  }
+
+  private get resume(): () => void {
+    return (this.resumer ??= () => this.maybeResume());
   }
 
   /** Paused by this ingress: not read, so it cannot answer pings either. */
@@ -87,9 +99,9 @@ export class FrameIngress {
       this.budget.give(frame.bytes);
       this.maybeResume();
       try {
-        await this.handle(frame);
+        await this.sink.handle(this.owner, frame);
       } catch (e) {
-        this.onError(e);
+        this.sink.failed(this.owner, e);
       }
     }
     this.busy = false;
@@ -98,7 +110,7 @@ export class FrameIngress {
   private pause(): void {
     this.paused = true;
     this.ws.pause();
-    this.events.paused();
+    this.sink.paused(this.owner);
     const now = Date.now();
     this.overruns = this.overruns.filter((t) => now - t < OVERRUN_WINDOW_MS);
     this.overruns.push(now);
@@ -108,7 +120,7 @@ export class FrameIngress {
       this.queue.length = 0;
       this.budget.give(this.bytes);
       this.bytes = 0;
-      this.events.flooding();
+      this.sink.flooding(this.owner);
       return;
     }
     if (this.budget.exhausted) this.budget.whenRoom(this.resume);
@@ -122,10 +134,10 @@ export class FrameIngress {
     this.ws.resume();
   }
 
-  private close(): void {
-    if (this.closed && !this.bytes) return this.budget.forget(this.resume);
+  close(): void {
+    if (this.resumer) this.budget.forget(this.resumer);
+    if (this.closed && !this.bytes) return;
     this.closed = true;
-    this.budget.forget(this.resume);
     this.budget.give(this.bytes);
     this.bytes = 0;
     this.queue.length = 0;

@@ -16,11 +16,13 @@ export class WsChatSocket implements ChatSocket {
   /** Cleared on each liveness ping, set by any pong: a socket that misses one is dropped. */
   alive = true;
   private confirmations = 0;
-  private waiting: { seq: number; resolve: (ok: boolean) => void }[] = [];
-  private drainListeners: (() => void)[] = [];
+  private waiting?: { seq: number; resolve: (ok: boolean) => void }[];
+  private drainListeners?: (() => void)[];
   private drainTimer?: NodeJS.Timeout;
   private over = false;
-  readonly closed: Promise<void>;
+  private hasClosed = false;
+  /** Made when someone waits for the close (shutdown), not for every socket. */
+  private closedWait?: { promise: Promise<void>; resolve: () => void };
 
   constructor(
     private readonly ws: WebSocket,
@@ -28,20 +30,35 @@ export class WsChatSocket implements ChatSocket {
     readonly userId: number,
     readonly version: ProtocolVersion,
     private readonly sendBudgetBytes: number,
-  ) {
-    ws.on('pong', (data: Buffer) => {
-      this.alive = true;
-      // Confirmation pings carry their number; a pong echoes it, and covers all earlier ones.
-      const seq = data.length ? Number(data.toString()) : NaN;
-      if (!Number.isInteger(seq)) return;
-      this.waiting = this.waiting.filter((w) => (w.seq <= seq ? (w.resolve(true), false) : true));
-    });
-    this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
-    ws.once('close', () => {
-      for (const w of this.waiting) w.resolve(false);
-      this.waiting = [];
-      if (this.drainTimer) clearInterval(this.drainTimer);
-    });
+  ) {}
+
+  /** Any pong (the owner feeds them): alive, and confirmation pings up to its number answered. */
+  handlePong(data: Buffer): void {
+    this.alive = true;
+    // Confirmation pings carry their number; a pong echoes it, and covers all earlier ones.
+    const seq = data.length ? Number(data.toString()) : NaN;
+    if (!Number.isInteger(seq) || !this.waiting) return;
+    this.waiting = this.waiting.filter((w) => (w.seq <= seq ? (w.resolve(true), false) : true));
+  }
+
+  /** The socket closed (the owner tells it). */
+  handleClose(): void {
+    this.hasClosed = true;
+    for (const w of this.waiting ?? []) w.resolve(false);
+    this.waiting = undefined;
+    if (this.drainTimer) clearInterval(this.drainTimer);
+    this.closedWait?.resolve();
+  }
+
+  /** Resolves once the socket has closed. */
+  get closed(): Promise<void> {
+    if (this.hasClosed) return Promise.resolve();
+    if (!this.closedWait) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.closedWait = { promise, resolve };
+    }
+    return this.closedWait.promise;
   }
 
   get isOpen(): boolean {
@@ -64,7 +81,7 @@ export class WsChatSocket implements ChatSocket {
   }
 
   onDrain(listener: () => void): void {
-    this.drainListeners.push(listener);
+    (this.drainListeners ??= []).push(listener);
   }
 
   confirm(timeoutMs: number): Promise<boolean> {
@@ -72,11 +89,11 @@ export class WsChatSocket implements ChatSocket {
     const seq = ++this.confirmations;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.waiting = this.waiting.filter((w) => w.seq !== seq);
+        this.waiting = this.waiting?.filter((w) => w.seq !== seq);
         resolve(false);
       }, timeoutMs);
       timer.unref();
-      this.waiting.push({
+      (this.waiting ??= []).push({
         seq,
         resolve: (ok) => {
           clearTimeout(timer);
@@ -109,7 +126,7 @@ export class WsChatSocket implements ChatSocket {
       clearInterval(this.drainTimer);
       this.drainTimer = undefined;
       this.over = false;
-      if (this.isOpen) for (const listener of this.drainListeners) listener();
+      if (this.isOpen) for (const listener of this.drainListeners ?? []) listener();
     }, DRAIN_POLL_MS);
     this.drainTimer.unref();
   }
