@@ -9,7 +9,7 @@ export type SessionPhase = 'attaching' | 'live' | 'closed';
  * Delivery's state for one socket: where each of its user's conversations stands on it, what it
  * is reading, what it has confirmed. Conversations without activity since the socket attached are
  * a number each (the first position it has not had); an order object exists only for those that
- * moved.
+ * moved. Each collection is made when first used: most of them stay unused on an idle socket.
  */
 export class SocketSession {
   phase: SessionPhase = 'attaching';
@@ -27,23 +27,53 @@ export class SocketSession {
    * Per friend: a write found the socket closed (the client's close handshake had begun) at the
    * position after this one, though the order had moved on: at close, the position counts up to here only.
    */
-  readonly writeCaps = new LazyMap<number, number>();
+  get writeCaps(): LazyMap<number, number> {
+    return (this.lazyWriteCaps ??= new LazyMap<number, number>());
+  }
+  private lazyWriteCaps?: LazyMap<number, number>;
 
-  private readonly starts = new LazyMap<number, number>();
-  private readonly orders = new LazyMap<number, ConversationOrder<FrameMessage>>();
+  private get starts(): LazyMap<number, number> {
+    return (this.lazyStarts ??= new LazyMap<number, number>());
+  }
+  private lazyStarts?: LazyMap<number, number>;
+  private get orders(): LazyMap<number, ConversationOrder<FrameMessage>> {
+    return (this.lazyOrders ??= new LazyMap<number, ConversationOrder<FrameMessage>>());
+  }
+  private lazyOrders?: LazyMap<number, ConversationOrder<FrameMessage>>;
   /** Per friend: reads up to here take only the friend's messages (the offline backlog bound). */
-  readonly backlogTo = new LazyMap<number, number>();
+  get backlogTo(): LazyMap<number, number> {
+    return (this.lazyBacklogTo ??= new LazyMap<number, number>());
+  }
+  private lazyBacklogTo?: LazyMap<number, number>;
   /** Per friend: this socket's sends not yet stored (a read must wait for them, see SocketSession.park). */
-  private readonly ownInFlight = new LazyMap<number, number>();
-  private readonly parked = new LazyMap<number, ReadResult<FrameMessage>>();
+  private get ownInFlight(): LazyMap<number, number> {
+    return (this.lazyOwnInFlight ??= new LazyMap<number, number>());
+  }
+  private lazyOwnInFlight?: LazyMap<number, number>;
+  private get parked(): LazyMap<number, ReadResult<FrameMessage>> {
+    return (this.lazyParked ??= new LazyMap<number, ReadResult<FrameMessage>>());
+  }
+  private lazyParked?: LazyMap<number, ReadResult<FrameMessage>>;
   /** Friends whose messages here asked for delivered receipts (sent from a v2 socket). */
-  readonly receiptsFor = new LazySet<number>();
+  get receiptsFor(): LazySet<number> {
+    return (this.lazyReceiptsFor ??= new LazySet<number>());
+  }
+  private lazyReceiptsFor?: LazySet<number>;
   /** Per friend: the contiguous position last recorded as delivered from this socket. */
-  readonly confirmed = new LazyMap<number, number>();
+  get confirmed(): LazyMap<number, number> {
+    return (this.lazyConfirmed ??= new LazyMap<number, number>());
+  }
+  private lazyConfirmed?: LazyMap<number, number>;
   /** Conversations whose contiguous position moved since the last confirmation. */
-  readonly unconfirmed = new LazySet<number>();
+  get unconfirmed(): LazySet<number> {
+    return (this.lazyUnconfirmed ??= new LazySet<number>());
+  }
+  private lazyUnconfirmed?: LazySet<number>;
   /** Gap timers by friend. */
-  readonly timers = new LazyMap<number, NodeJS.Timeout>();
+  get timers(): LazyMap<number, NodeJS.Timeout> {
+    return (this.lazyTimers ??= new LazyMap<number, NodeJS.Timeout>());
+  }
+  private lazyTimers?: LazyMap<number, NodeJS.Timeout>;
   /** Friends whose reads wait for their turn; one read at a time per socket. */
   readonly readQueue: number[] = [];
   reading = false;
