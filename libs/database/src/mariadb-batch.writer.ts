@@ -59,9 +59,9 @@ export function batchStatements(plan: BatchPlan, deadline: number, outbox?: Outb
          FROM (${valuesTable(['u', 'f', 'lo', 'hi', 'rc', 'rb', 'fb'], outbox.recipients.length)}) v
          JOIN conversation c FORCE INDEX (uq_conversation_pair) ON c.user_lo = v.lo AND c.user_hi = v.hi
          WHERE @chat_batch_ok ORDER BY v.u, v.f
-         ON DUPLICATE KEY UPDATE message_count = message_count + VALUES(message_count),
-           first_seq = LEAST(first_seq, VALUES(first_seq)),
-           last_seq = GREATEST(last_seq, VALUES(last_seq))`,
+         ON DUPLICATE KEY UPDATE push_job.message_count = push_job.message_count + VALUES(message_count),
+           push_job.first_seq = LEAST(push_job.first_seq, VALUES(first_seq)),
+           push_job.last_seq = GREATEST(push_job.last_seq, VALUES(last_seq))`,
     );
   }
   statements.push('COMMIT');
