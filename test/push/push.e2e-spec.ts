@@ -242,7 +242,26 @@ describeMariaDb('push on MariaDB', () => {
         recipients.map((r) => r.id),
       );
       expect(Number(owners[0].n)).toBe(recipients.length);
-      for (const w of workers.splice(0)) expect(await w.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+      for (const w of workers.splice(0)) await w.stop('SIGTERM');
+    }, 120_000);
+
+    it('on SIGTERM a worker finishes the send in flight and records it before exiting', async () => {
+      const worker = await startWorker();
+      const a = await directory.newUser();
+      const b = await newUserWithDevice();
+      receiver.answer = (p) => (p.userId === b.id ? 'hold' : 200);
+      const sender = await TestClient.openV2(chatUrl(gateway.wsUrl, a.id, a.token));
+      sender.send({ senderId: a.id, to: b.id, text: 'term', clientMsgId: 'term-1' });
+      await sender.nextN(1);
+      await sender.close();
+      await receiver.until(() => receiver.forUser(b.id).length === 1);
+      const exited = worker.stop('SIGTERM');
+      expect(worker.running).toBe(true);
+      receiver.releaseHeld(200);
+      // Nest re-raises the signal once its shutdown hooks are done.
+      expect(await exited).toEqual({ code: null, signal: 'SIGTERM' });
+      expect((await jobsOf(directory.ds, b.id)).map((j) => j.state)).toEqual(['sent']);
+      receiver.answer = () => 200;
     }, 120_000);
 
     it('a worker killed with SIGKILL mid-send: another sends it, and nothing follows the 2xx', async () => {

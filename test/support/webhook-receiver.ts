@@ -71,6 +71,14 @@ export class WebhookReceiver {
     }
   }
 
+  /** Answers the held requests now. */
+  releaseHeld(status: number): void {
+    for (const { push, res } of this.held.splice(0)) {
+      push.answered = status;
+      res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
+    }
+  }
+
   /** Cuts the held requests' connections (their sender gets no answer). */
   dropHeld(): void {
     for (const { push, res } of this.held.splice(0)) {
