@@ -101,7 +101,7 @@ async function load(wsUrl: string, senders: number[], recipients: number[], coun
           };
           ws.on('message', (data) => {
             const f = JSON.parse(data.toString()) as { type?: string };
-            if (f.type) return; // delivered / read frames
+            if (f.type !== 'ack') return; // delivered / read frames
             acked++;
             if (acked === mine.length) {
               clearTimeout(timer);
