@@ -96,29 +96,23 @@ export class PushJobRepository {
 
   /** The facts of a claimed job's notification, read together. */
   async facts(job: ClaimedPushJob): Promise<NotificationFacts> {
-    const member: { delivered_seq: number | string }[] = await this.db.query(
-      'SELECT delivered_seq FROM conversation_member WHERE user_id = ? AND friend_id = ?',
-      [job.userId, job.friendId],
-    );
-    const deliveredSeq = num(member[0]?.delivered_seq);
-    const from = Math.max(job.firstSeq, deliveredSeq + 1);
-    const messages: { id: number | string; text: string | null }[] =
-      from > job.lastSeq
-        ? []
-        : await this.db.query('SELECT id, text FROM `message` WHERE conversation_id = ? AND seq >= ? AND seq <= ? AND sender = ? ORDER BY seq', [
-            job.conversationId,
-            from,
-            job.lastSeq,
-            job.friendId,
-          ]);
-    const friend: { name: string | null; phone: string | null }[] = await this.db.query('SELECT name, phone FROM `user` WHERE id = ?', [job.friendId]);
-    const badge: { n: number | string }[] = await this.db.query(
-      'SELECT COALESCE(SUM(received_count - read_count), 0) AS n FROM conversation_member WHERE user_id = ?',
-      [job.userId],
-    );
+    // The friend's messages of the job past the delivered position: read in one statement with
+    // it, so the position and the messages agree.
+    const [messages, friend, badge] = await Promise.all([
+      this.db.query(
+        `SELECT cm.delivered_seq, m.id, m.text FROM conversation_member cm
+           LEFT JOIN \`message\` m ON m.conversation_id = ? AND m.seq >= GREATEST(?, cm.delivered_seq + 1) AND m.seq <= ? AND m.sender = cm.friend_id
+           WHERE cm.user_id = ? AND cm.friend_id = ? ORDER BY m.seq`.replace('GREATEST', this.mysql ? 'GREATEST' : 'MAX'),
+        [job.conversationId, job.firstSeq, job.lastSeq, job.userId, job.friendId],
+      ) as Promise<{ delivered_seq: number | string; id: number | string | null; text: string | null }[]>,
+      this.db.query('SELECT name, phone FROM `user` WHERE id = ?', [job.friendId]) as Promise<{ name: string | null; phone: string | null }[]>,
+      this.db.query('SELECT COALESCE(SUM(received_count - read_count), 0) AS n FROM conversation_member WHERE user_id = ?', [job.userId]) as Promise<
+        { n: number | string }[]
+      >,
+    ]);
     return {
-      deliveredSeq,
-      messages: messages.map((m) => ({ id: Number(m.id), text: m.text ?? '' })),
+      deliveredSeq: num(messages[0]?.delivered_seq),
+      messages: messages.filter((m) => m.id !== null).map((m) => ({ id: Number(m.id), text: m.text ?? '' })),
       friendName: displayName(friend[0]?.name, friend[0]?.phone),
       badge: num(badge[0]?.n),
     };

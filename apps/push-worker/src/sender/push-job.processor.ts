@@ -33,8 +33,7 @@ export class PushJobProcessor {
       // Its previous holders died with it (each claim counts a try).
       return this.giveUp(job, `taken over ${job.attempts - 1} times without an outcome`);
     }
-    const facts = await this.jobs.facts(job);
-    const devices = await this.devices.forUser(job.userId);
+    const [facts, devices] = await Promise.all([this.jobs.facts(job), this.devices.forUser(job.userId)]);
     const shaped = shapeNotification(job, facts, devices, { preview: this.config.preview });
     if ('skip' in shaped) {
       await this.jobs.finish(job.id, owner, { state: 'skipped', at: Date.now(), outcome: shaped.skip });
