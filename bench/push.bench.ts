@@ -12,6 +12,7 @@
 // - "off": the same load on a gateway without PUSH_PROVIDER; rounds alternate off/on
 //   (BENCH_PUSH_ROUNDS, 1), so the two chat throughputs come from the same run.
 //
+// PUSH_* settings in the environment reach the gateway and the workers (recorded in the JSON).
 // Everything talks to 127.0.0.1 only; every wait is bounded.
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -203,7 +204,17 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       machine: { node: process.version, cpus: cpus().length, platform: process.platform },
       loadAverageAtEnd: readFileSync('/proc/loadavg', 'utf8').trim(),
-      settings: { users: USERS, senders: SENDERS, messages: MESSAGES, workers: WORKERS, window: WINDOW, delayMs: DELAY_MS, rounds: ROUNDS },
+      settings: {
+        users: USERS,
+        senders: SENDERS,
+        messages: MESSAGES,
+        workers: WORKERS,
+        window: WINDOW,
+        delayMs: DELAY_MS,
+        rounds: ROUNDS,
+        // PUSH_* given to the bench reach the gateway and the workers (e.g. PUSH_BATCH_SIZE).
+        environment: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PUSH_'))),
+      },
       rounds,
     };
     const outDir = join(ROOT, 'bench/results');
