@@ -3,7 +3,7 @@ import { dataSourceOptions } from '@app/database';
 import { SuiteModule } from '../../apps/suite/src/suite.module';
 import { describeMariaDb, testMariaDbUrl } from '../support/infra';
 import { GatewayProcess, openTestDirectory } from '../support/gateway-process';
-import { startSuite, TestApp } from '../support/test-app';
+import { opsAuth, startSuite, TestApp } from '../support/test-app';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { chatUrl, TestClient } from '../support/ws-client';
 
@@ -166,6 +166,16 @@ describeMariaDb('push on MariaDB', () => {
       expect(got.every((p) => p.count === 2 && p.verified)).toBe(true);
     });
 
+    it('shows the worker in readiness and its counts in /metrics', async () => {
+      const ready = await fetch(`${app.httpUrl}/health/ready`, { headers: opsAuth });
+      expect(await ready.json()).toMatchObject({ status: 'ok', info: { 'push-worker': { status: 'up', provider: 'webhook' } } });
+      const metrics = await (await fetch(`${app.httpUrl}/metrics`, { headers: opsAuth })).text();
+      for (const name of ['push_jobs_queued', 'push_notifications_sent_total', 'push_jobs_retried_total', 'push_send_failures_total', 'push_jobs_skipped_total', 'push_store_to_push_seconds_bucket']) {
+        expect(metrics).toContain(name);
+      }
+      expect(Number(/^push_notifications_sent_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    });
+
     it('gives a job up as dead after PUSH_MAX_ATTEMPTS tries', async () => {
       const a = await app.newUser();
       const b = await app.newUser();
@@ -197,6 +207,7 @@ describeMariaDb('push on MariaDB', () => {
       PUSH_RETRY_BASE_MS: '100',
       PUSH_RETRY_MAX_MS: '200',
       PUSH_BATCH_SIZE: '5',
+      LOG_LEVEL: 'log',
     });
     const startWorker = async () => {
       const w = await GatewayProcess.start(pushEnv(), { args: WORKER, readyTimeoutMs: 60_000 });
@@ -228,7 +239,7 @@ describeMariaDb('push on MariaDB', () => {
       const a = await directory.newUser();
       const recipients = await Promise.all([...Array(30).keys()].map(() => newUserWithDevice()));
       const sender = await TestClient.openV2(chatUrl(gateway.wsUrl, a.id, a.token));
-      for (const r of recipients) sender.send({ senderId: a.id, to: r.id, text: 'hi', clientMsgId: `many-${r.id}` });
+      for (const r of recipients) sender.send({ senderId: a.id, to: r.id, text: 'hidden-text-zq', clientMsgId: `many-${r.id}` });
       await sender.nextN(recipients.length, 15_000);
       await sender.close();
       const ids = new Set(recipients.map((r) => r.id));
@@ -242,6 +253,11 @@ describeMariaDb('push on MariaDB', () => {
         recipients.map((r) => r.id),
       );
       expect(Number(owners[0].n)).toBe(recipients.length);
+      // Structured logs name jobs and users, never device tokens or texts.
+      const logs = workers.map((w) => w.output).join('');
+      expect(logs).toContain('"push sent"');
+      expect(logs).not.toContain('hidden-text-zq');
+      for (const r of recipients) expect(logs).not.toContain(`"p-${r.id}"`);
       for (const w of workers.splice(0)) await w.stop('SIGTERM');
     }, 120_000);
 
