@@ -1,13 +1,15 @@
 import { UserAccounts } from '@app/accounts';
 import { TokenService } from '@app/auth';
 import { ChatClock, DomainError } from '@app/common';
-import { UserRepository } from '@app/database';
+import { PushJobRepository, UserRepository } from '@app/database';
+import { pushStatus } from './push/push-status';
 
 export const USAGE = `Usage: chat-admin <command>
 
   migrate                                  apply pending database migrations, then exit
   user add --phone <phone> [--name <name>] add a user (name defaults to 手机用户<phone>); prints the user as JSON
   token <userId> [--ttl <seconds>]         mint a token for an existing user; prints it
+  push status <messageId>                  what happened to a message's push, and why
   help                                     this text
 
 Reads the same environment as the apps (DATABASE_URL, JWT_SECRET, ...).`;
@@ -18,6 +20,7 @@ export interface AdminDeps {
   users: UserRepository;
   tokens: TokenService;
   clock: ChatClock;
+  pushJobs?: PushJobRepository;
 }
 
 function option(args: string[], name: string): string | undefined {
@@ -32,7 +35,7 @@ function option(args: string[], name: string): string | undefined {
 export async function runAdminCommand(args: string[], deps: AdminDeps): Promise<string> {
   const accounts = new UserAccounts(deps.users, deps.tokens, deps.clock);
   try {
-    return await run(args, accounts);
+    return await run(args, accounts, deps);
   } catch (e) {
     // The accounts' refusals (bad phone, taken phone, unknown user) are the operator's to fix.
     if (e instanceof DomainError) throw new UsageError(e.message);
@@ -40,8 +43,13 @@ export async function runAdminCommand(args: string[], deps: AdminDeps): Promise<
   }
 }
 
-async function run(args: string[], accounts: UserAccounts): Promise<string> {
+async function run(args: string[], accounts: UserAccounts, deps: AdminDeps): Promise<string> {
   const [command, sub] = args;
+  if (command === 'push' && sub === 'status') {
+    const id = Number(args[2]);
+    if (!Number.isSafeInteger(id) || id <= 0 || !deps.pushJobs) throw new UsageError('push status needs a message id, e.g. push status 42');
+    return pushStatus(deps.pushJobs, id);
+  }
   if (command === 'migrate') return 'migrations applied';
   if (command === 'user' && sub === 'add') {
     const phone = option(args, 'phone');

@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { TokenService } from '@app/auth';
 import { ChatClock } from '@app/common';
 import { assertConfig, ConfigError, CoreConfig } from '@app/config';
-import { UserRepository } from '@app/database';
+import { PushJobRepository, UserRepository } from '@app/database';
 import { AdminCliModule } from './admin-cli.module';
 import { runAdminCommand, USAGE, UsageError } from './admin-commands';
 
@@ -25,7 +25,7 @@ async function main(): Promise<number> {
   }
   const app = await NestFactory.createApplicationContext(AdminCliModule, { logger: ['error', 'warn'] });
   try {
-    const out = await runAdminCommand(args, { users: app.get(UserRepository), tokens: app.get(TokenService), clock: app.get(ChatClock) });
+    const out = await runAdminCommand(args, { users: app.get(UserRepository), tokens: app.get(TokenService), clock: app.get(ChatClock), pushJobs: app.get(PushJobRepository) });
     process.stdout.write(`${out}\n`);
     return 0;
   } catch (e) {

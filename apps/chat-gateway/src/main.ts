@@ -1,5 +1,5 @@
 import { bootApp } from '@app/common';
-import { BusConfig, ChatConfig } from '@app/config';
+import { BusConfig, ChatConfig, PushConfig } from '@app/config';
 import { ChatGatewayModule, useChatAdapter } from './chat-gateway.module';
 
-void bootApp(ChatGatewayModule, { name: 'chat-gateway', configs: [ChatConfig, BusConfig], configure: useChatAdapter });
+void bootApp(ChatGatewayModule, { name: 'chat-gateway', configs: [ChatConfig, BusConfig, PushConfig], configure: useChatAdapter });

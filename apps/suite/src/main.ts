@@ -1,5 +1,5 @@
 import { bootApp } from '@app/common';
-import { BusConfig, ChatConfig, HistoryConfig, UploadConfig, WebConfig } from '@app/config';
+import { BusConfig, ChatConfig, HistoryConfig, PushConfig, UploadConfig, WebConfig } from '@app/config';
 import { useChatAdapter } from '../../chat-gateway/src/chat-gateway.module';
 import { useHistoryOpenApi } from '../../history-api/src/history/history-openapi';
 import { useUploadOpenApi } from '../../upload-api/src/upload/upload-openapi';
@@ -7,7 +7,7 @@ import { SuiteModule } from './suite.module';
 
 void bootApp(SuiteModule.forEnvironment(), {
   name: 'chat-suite',
-  configs: [ChatConfig, HistoryConfig, UploadConfig, BusConfig, WebConfig],
+  configs: [ChatConfig, HistoryConfig, UploadConfig, BusConfig, WebConfig, PushConfig],
   configure: (app) => {
     useChatAdapter(app);
     useHistoryOpenApi(app);
@@ -17,6 +17,7 @@ void bootApp(SuiteModule.forEnvironment(), {
     `chat:    ${baseUrl.replace(/^http/, 'ws')}/chat/{userId}?token=...`,
     `history: POST ${baseUrl}/chat_message/get_Message_History.do`,
     `upload:  POST ${baseUrl}/user/upload.do`,
+    ...(process.env.PUSH_PROVIDER ? [`push:    on (${process.env.PUSH_PROVIDER}), devices at POST ${baseUrl}/user/push_token.do`] : []),
     ...(opsUrl ? [`OpenAPI: ${opsUrl}/api-docs/history and ${opsUrl}/api-docs/upload`] : []),
     core.devMode
       ? 'users and tokens: the sign-in page, or  npm run cli -- user add --phone 13800000000   then   npm run cli -- token <userId>'

@@ -6,11 +6,12 @@ import { CoreConfig } from './core.config';
 import { HistoryConfig } from './history.config';
 import { loadConfig } from './load-config';
 import { OpsConfig } from './ops.config';
+import { PushConfig } from './push.config';
 import { UploadConfig } from './upload.config';
 import { WebConfig } from './web.config';
 import { resolveDevSecret } from './dev-secret';
 
-export const CONFIG_CLASSES = [CoreConfig, ChatConfig, HistoryConfig, UploadConfig, BusConfig, OpsConfig, WebConfig] as const;
+export const CONFIG_CLASSES = [CoreConfig, ChatConfig, HistoryConfig, UploadConfig, BusConfig, OpsConfig, WebConfig, PushConfig] as const;
 
 const typedProviders = CONFIG_CLASSES.map((cls) => ({
   provide: cls,

@@ -7,5 +7,6 @@ export * from './upload.config';
 export * from './bus.config';
 export * from './ops.config';
 export * from './web.config';
+export * from './push.config';
 export * from './config.module';
 export * from './dev-secret';

@@ -6,6 +6,8 @@ import { ReadinessRegistry } from '@app/ops';
 import { dataSourceOptions } from './data-source-options';
 import { ConversationRepository } from './conversation.repository';
 import { MessageRepository } from './message.repository';
+import { PushDeviceRepository } from './push-device.repository';
+import { PushJobRepository } from './push-job.repository';
 import { UserRepository } from './user.repository';
 
 @Global()
@@ -23,8 +25,8 @@ import { UserRepository } from './user.repository';
     }),
   ],
   // MessageStore is provided by the apps that write messages (it holds a writer pool of its own).
-  providers: [UserRepository, MessageRepository, ConversationRepository],
-  exports: [UserRepository, MessageRepository, ConversationRepository],
+  providers: [UserRepository, MessageRepository, ConversationRepository, PushDeviceRepository, PushJobRepository],
+  exports: [UserRepository, MessageRepository, ConversationRepository, PushDeviceRepository, PushJobRepository],
 })
 export class DatabaseModule implements OnModuleInit {
   constructor(

@@ -10,3 +10,5 @@ export * from './conversation.repository';
 export * from './history.repository';
 export * from './stepwise-batch.writer';
 export * from './mariadb-batch.writer';
+export * from './push-device.repository';
+export * from './push-job.repository';

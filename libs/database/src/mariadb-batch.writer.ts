@@ -1,6 +1,6 @@
 import { createPool, Pool, PoolConnection, PoolOptions } from 'mysql2';
 import { BatchWriter, driverErrorCode, InsertedRow, OutcomeUnknownError, rowToStored, StoredRowLike } from './batch-writer';
-import { BatchPlan, idempotencyKey, NewMessage, StoredMessage } from './message-batch';
+import { BatchPlan, idempotencyKey, NewMessage, OutboxPlan, planOutbox, StoredMessage } from './message-batch';
 
 /** A derived table of `count` rows: the first names the columns, the rest follow by position. */
 function valuesTable(columns: readonly string[], count: number): string {
@@ -16,11 +16,11 @@ const FIND_STORED_WINDOW = 500;
 /**
  * The statements of one batch's transaction, in order, with their parameters in one list: the
  * deadline check, START TRANSACTION, the counters, the messages (RETURNING their ids), the
- * members' rows, COMMIT. Every read of `conversation` and `message` is a unique-index look-up
+ * members' rows, the push outbox's jobs when push is on (`outbox`), COMMIT. Every read of `conversation` and `message` is a unique-index look-up
  * from the batch's own rows (STRAIGHT_JOIN, FORCE INDEX): an INSERT ... SELECT share-locks what
  * it reads, and a scan would lock every conversation, colliding with every other batch.
  */
-export function batchStatements(plan: BatchPlan, deadline: number): { statements: string[]; params: unknown[] } {
+export function batchStatements(plan: BatchPlan, deadline: number, outbox?: OutboxPlan): { statements: string[]; params: unknown[] } {
   const params: unknown[] = [deadline * 1000];
   const counters = plan.shares.flatMap((s) => [s.lo, s.hi, s.count]);
   const messages = plan.placed.flatMap((p, o) => [o, p.lo, p.hi, p.back, p.item.senderId, p.item.to, p.item.text, p.item.time, p.item.clientMsgId ?? null]);
@@ -48,8 +48,23 @@ export function batchStatements(plan: BatchPlan, deadline: number): { statements
          last_message_id = GREATEST(last_message_id, VALUES(last_message_id)),
          received_count = received_count + VALUES(received_count),
          received_seq = GREATEST(received_seq, VALUES(received_seq))`,
-    'COMMIT',
   ];
+  if (outbox) {
+    // After the counters, in the members' order (user_id, friend_id): the unique key of the job
+    // still gathering is locked in the same order by every batch.
+    params.push(outbox.now, outbox.dueAt, outbox.dueAt, ...outbox.recipients.flatMap((m) => [m.userId, m.friendId, m.lo, m.hi, m.received, m.receivedBack, m.firstReceivedBack]));
+    statements.push(
+      `INSERT INTO push_job (user_id, friend_id, conversation_id, open_slot, first_seq, last_seq, message_count, stored_at, due_at, available_at, state, attempts)
+         SELECT STRAIGHT_JOIN v.u, v.f, c.id, 1, c.message_count - v.fb, c.message_count - v.rb, v.rc, ?, ?, ?, 'pending', 0
+         FROM (${valuesTable(['u', 'f', 'lo', 'hi', 'rc', 'rb', 'fb'], outbox.recipients.length)}) v
+         JOIN conversation c FORCE INDEX (uq_conversation_pair) ON c.user_lo = v.lo AND c.user_hi = v.hi
+         WHERE @chat_batch_ok ORDER BY v.u, v.f
+         ON DUPLICATE KEY UPDATE push_job.message_count = push_job.message_count + VALUES(message_count),
+           push_job.first_seq = LEAST(push_job.first_seq, VALUES(first_seq)),
+           push_job.last_seq = GREATEST(push_job.last_seq, VALUES(last_seq))`,
+    );
+  }
+  statements.push('COMMIT');
   return { statements, params };
 }
 
@@ -74,6 +89,8 @@ export class MariaDbBatchWriter implements BatchWriter {
     connections: number,
     /** Longest a batch may hold its connection: then the connection is dropped (outcome unknown). */
     private readonly abandonAfterMs: number,
+    /** Push on: each batch writes its outbox jobs, due this long after it is stored. */
+    private readonly pushDelayMs?: number,
   ) {
     this.pool = createPool({ ...options, multipleStatements: true, connectionLimit: connections, maxIdle: connections, queueLimit: 1000 });
     // A connection that fails in the pool is replaced at the next getConnection; nothing to do.
@@ -81,7 +98,8 @@ export class MariaDbBatchWriter implements BatchWriter {
   }
 
   async write(plan: BatchPlan, deadline: number): Promise<InsertedRow[] | 'expired'> {
-    const { statements, params } = batchStatements(plan, deadline);
+    const outbox = this.pushDelayMs === undefined ? undefined : planOutbox(plan, this.pushDelayMs);
+    const { statements, params } = batchStatements(plan, deadline, outbox);
     const sql = statements.join(';\n');
 
     // Failing to get a connection leaves nothing behind: that error is certain.

@@ -56,6 +56,8 @@ export interface MemberDelta {
   received: number;
   /** `back` of the last of them (its seq = counter after - receivedBack); meaningless when received is 0. */
   receivedBack: number;
+  /** `back` of the first of them; meaningless when received is 0. */
+  firstReceivedBack: number;
 }
 
 export interface BatchPlan {
@@ -112,18 +114,28 @@ export function planBatch(items: readonly NewMessage[], existing: ReadonlyMap<st
     const n = group.items.length;
     shares.push({ lo: group.lo, hi: group.hi, count: n });
     const lastTo = new Map<number, number>();
+    const firstTo = new Map<number, number>();
     const receivedTo = new Map<number, number>();
     group.items.forEach(({ index, item }, k) => {
       const back = n - 1 - k;
       placedByIndex.set(index, { index, item, lo: group.lo, hi: group.hi, back });
       lastTo.set(item.to, back);
+      if (!firstTo.has(item.to)) firstTo.set(item.to, back);
       receivedTo.set(item.to, (receivedTo.get(item.to) ?? 0) + 1);
     });
     for (const [userId, friendId] of [
       [group.lo, group.hi],
       [group.hi, group.lo],
     ]) {
-      members.push({ userId, friendId, lo: group.lo, hi: group.hi, received: receivedTo.get(userId) ?? 0, receivedBack: lastTo.get(userId) ?? 0 });
+      members.push({
+        userId,
+        friendId,
+        lo: group.lo,
+        hi: group.hi,
+        received: receivedTo.get(userId) ?? 0,
+        receivedBack: lastTo.get(userId) ?? 0,
+        firstReceivedBack: firstTo.get(userId) ?? 0,
+      });
     }
   }
   // Arrival order: the insert writes rows (and so ids) in the order the messages came.
@@ -182,4 +194,20 @@ export function batchResults(items: readonly NewMessage[], plan: BatchPlan, inse
     if (!firstRow) throw new Error(`item ${index} of the batch has no stored row`);
     return { status: 'duplicate', message: firstRow };
   });
+}
+
+/**
+ * The push outbox's share of a batch (CONTRACT section 5): one job per recipient and friend, due
+ * `delayMs` after `now`. A job still gathering (not yet claimed by a worker) takes the batch's
+ * messages into its count instead, so a burst becomes one notification.
+ */
+export interface OutboxPlan {
+  now: number;
+  dueAt: number;
+  recipients: MemberDelta[];
+}
+
+export function planOutbox(plan: BatchPlan, delayMs: number, now = Date.now()): OutboxPlan | undefined {
+  const recipients = plan.members.filter((m) => m.received > 0);
+  return recipients.length ? { now, dueAt: now + delayMs, recipients } : undefined;
 }

@@ -1,7 +1,7 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { CoreConfig } from '@app/config';
+import { CoreConfig, PushConfig } from '@app/config';
 import { BatchWriter, DUPLICATE_KEY_CODES, driverErrorCode, OutcomeUnknownError, RETRYABLE_CODES } from './batch-writer';
 import { mysqlPoolOptions } from './data-source-options';
 import { MariaDbBatchWriter } from './mariadb-batch.writer';
@@ -39,7 +39,14 @@ export class MessageStore implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: CoreConfig,
+    // Push on (PUSH_PROVIDER set): every batch writes its outbox jobs in its transaction. Off, or
+    // absent (tests building a store by hand): not a statement more.
+    @Optional() private readonly push?: PushConfig,
   ) {}
+
+  private get pushDelayMs(): number | undefined {
+    return this.push?.enabled ? this.push.delayMs : undefined;
+  }
 
   /** Whether several batches may be written at once (a pool, not SQLite's one connection). */
   get concurrentWrites(): boolean {
@@ -105,14 +112,14 @@ export class MessageStore implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async choose(): Promise<BatchWriter> {
-    if (!this.concurrentWrites) return new StepwiseBatchWriter(this.db);
+    if (!this.concurrentWrites) return new StepwiseBatchWriter(this.db, { pushDelayMs: this.pushDelayMs });
     const rows: { v: string }[] = await this.db.query('SELECT VERSION() AS v');
     const version = rows[0]?.v ?? '';
     const mariadb = /mariadb/i.exec(version) && /^(\d+)\.(\d+)/.exec(version);
     if (mariadb && (Number(mariadb[1]) > 10 || (Number(mariadb[1]) === 10 && Number(mariadb[2]) >= 5))) {
-      return new MariaDbBatchWriter(mysqlPoolOptions(this.config.databaseUrl), MESSAGE_STORE_CONNECTIONS, this.config.databaseStatementTimeoutMs);
+      return new MariaDbBatchWriter(mysqlPoolOptions(this.config.databaseUrl), MESSAGE_STORE_CONNECTIONS, this.config.databaseStatementTimeoutMs, this.pushDelayMs);
     }
     this.logger.log(`database ${version}: batches are written statement by statement (no INSERT ... RETURNING)`);
-    return new StepwiseBatchWriter(this.db, { returning: false });
+    return new StepwiseBatchWriter(this.db, { returning: false, pushDelayMs: this.pushDelayMs });
   }
 }

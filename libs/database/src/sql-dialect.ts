@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 
 /** How an upsert combines the existing column with the inserted row's value. */
-export type UpsertMerge = 'add' | 'max' | 'set';
+export type UpsertMerge = 'add' | 'max' | 'min' | 'set';
 
 /** The few words in which MySQL/MariaDB and SQLite differ, for the repositories' named queries. */
 export interface SqlDialect {
@@ -15,7 +15,13 @@ export interface SqlDialect {
 export function sqlDialect(dataSource: DataSource): SqlDialect {
   const mysql = dataSource.options.type === 'mysql' || dataSource.options.type === 'mariadb';
   const merge = (column: string, how: UpsertMerge, inserted: string) =>
-    how === 'add' ? `${column} = ${column} + ${inserted}` : how === 'max' ? `${column} = ${mysql ? 'GREATEST' : 'MAX'}(${column}, ${inserted})` : `${column} = ${inserted}`;
+    how === 'add'
+      ? `${column} = ${column} + ${inserted}`
+      : how === 'max'
+        ? `${column} = ${mysql ? 'GREATEST' : 'MAX'}(${column}, ${inserted})`
+        : how === 'min'
+          ? `${column} = ${mysql ? 'LEAST' : 'MIN'}(${column}, ${inserted})`
+          : `${column} = ${inserted}`;
   return mysql
     ? {
         mysql,

@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { BatchWriter, driverErrorCode, InsertedRow, OutcomeUnknownError, rowToStored, StoredRowLike } from './batch-writer';
-import { BatchPlan, idempotencyKey, NewMessage, StoredMessage } from './message-batch';
+import { BatchPlan, idempotencyKey, NewMessage, planOutbox, StoredMessage } from './message-batch';
 import { SqlDialect, sqlDialect } from './sql-dialect';
 
 const SELECT_STORED = 'SELECT id, sender, `to`, text, create_time, seq, client_msg_id FROM `message`';
@@ -19,12 +19,15 @@ export class StepwiseBatchWriter implements BatchWriter {
   private readonly dialect: SqlDialect;
   private returning?: Promise<boolean>;
   private sqliteTurn: Promise<unknown> = Promise.resolve();
+  /** Push on: each batch writes its outbox jobs, due this long after it is stored. */
+  private readonly pushDelayMs?: number;
 
   constructor(
     private readonly db: DataSource,
     /** MySQL: RETURNING is missing (MariaDB before 10.5 too). Tests force the MySQL path on MariaDB. */
-    options: { returning?: boolean } = {},
+    options: { returning?: boolean; pushDelayMs?: number } = {},
   ) {
+    this.pushDelayMs = options.pushDelayMs;
     this.dialect = sqlDialect(db);
     if (options.returning !== undefined) this.returning = Promise.resolve(options.returning);
   }
@@ -103,6 +106,18 @@ export class StepwiseBatchWriter implements BatchWriter {
         return [m.userId, m.friendId, c.id, c.count, lastId.get(c.id), m.received, m.received ? c.count - m.receivedBack : 0];
       }),
     );
+    const outbox = this.pushDelayMs === undefined ? undefined : planOutbox(plan, this.pushDelayMs);
+    if (outbox) {
+      await tx.query(
+        `INSERT INTO push_job (user_id, friend_id, conversation_id, open_slot, first_seq, last_seq, message_count, stored_at, due_at, available_at, state, attempts) VALUES ${outbox.recipients
+          .map(() => "(?, ?, ?, 1, ?, ?, ?, ?, ?, ?, 'pending', 0)")
+          .join(', ')}${d.upsert('user_id, friend_id, open_slot', { message_count: 'add', first_seq: 'min', last_seq: 'max' })}`,
+        outbox.recipients.flatMap((m) => {
+          const c = at(m.lo, m.hi);
+          return [m.userId, m.friendId, c.id, c.count - m.firstReceivedBack, c.count - m.receivedBack, m.received, outbox.now, outbox.dueAt, outbox.dueAt];
+        }),
+      );
+    }
     // Past the deadline now, the sender has been told it failed: roll back rather than commit.
     if (Date.now() >= deadline) throw new Expired();
     return rows;

@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { serveOpenApi } from '@app/common';
 import { ConversationsModule } from '../conversations/conversations.module';
+import { DevicesModule } from '../devices/devices.module';
 import { HistoryModule } from './history.module';
 
 export const HISTORY_OPENAPI_PATH = 'api-docs/history';
@@ -27,7 +28,8 @@ export function useHistoryOpenApi(app: INestApplication): void {
         'the future (beyond JWT_CLOCK_SKEW_SECONDS) or one of a user that does not exist gets ' +
         '`{"status":1,"msg":"用户未登录"}`; a bad parameter, or a body over 100 KB or 1000 fields, gets `{"status":1,"msg":"<reason>"}`.\n\n' +
         '**Conversations** (protocol v2, CONTRACT section 4): `get_Conversation_List.do` lists the user\'s conversations, most recent ' +
-        'first, with unread counts and read positions, seek-paged by an opaque `cursor`; `mark_Read.do` moves the user\'s read position.',
-    include: [HistoryModule, ConversationsModule],
+        'first, with unread counts and read positions, seek-paged by an opaque `cursor`; `mark_Read.do` moves the user\'s read position.\n\n' +
+        '**Push devices** (CONTRACT section 5): `/user/push_token.do` registers a device of the user, `/user/remove_push_token.do` removes one.',
+    include: [HistoryModule, ConversationsModule, DevicesModule],
   });
 }

@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { SqlDialect, sqlDialect } from './sql-dialect';
+
+export type PushPlatform = 'fcm' | 'apns' | 'webhook';
+export const PUSH_PLATFORMS: readonly PushPlatform[] = ['fcm', 'apns', 'webhook'];
+
+export interface PushDevice {
+  platform: PushPlatform;
+  deviceToken: string;
+  appId?: string;
+}
+
+type DeviceRow = { platform: string; device_token: string; app_id: string | null };
+
+/** The devices push notifications go to, several per user; a token belongs to one user at a time. */
+@Injectable()
+export class PushDeviceRepository {
+  private readonly dialect: SqlDialect;
+
+  constructor(@InjectDataSource() private readonly db: DataSource) {
+    this.dialect = sqlDialect(db);
+  }
+
+  /** Adds the device, or moves a known token to this user (a phone signed in to another account). */
+  async register(userId: number, device: PushDevice, now = Date.now()): Promise<void> {
+    await this.db.query(
+      `INSERT INTO push_device (user_id, platform, device_token, app_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)${this.dialect.upsert('device_token', {
+        user_id: 'set',
+        platform: 'set',
+        app_id: 'set',
+        updated_at: 'set',
+      })}`,
+      [userId, device.platform, device.deviceToken, device.appId ?? null, now, now],
+    );
+  }
+
+  /** Removes one of the user's devices; false when the user had no such token. */
+  async remove(userId: number, deviceToken: string): Promise<boolean> {
+    return (await this.affected('DELETE FROM push_device WHERE device_token = ? AND user_id = ?', [deviceToken, userId])) > 0;
+  }
+
+  /** Tokens the provider reported gone, whoever holds them. */
+  async removeTokens(deviceTokens: readonly string[]): Promise<number> {
+    if (!deviceTokens.length) return 0;
+    return this.affected(`DELETE FROM push_device WHERE device_token IN (${deviceTokens.map(() => '?').join(', ')})`, [...deviceTokens]);
+  }
+
+  async forUser(userId: number): Promise<PushDevice[]> {
+    const rows: DeviceRow[] = await this.db.query('SELECT platform, device_token, app_id FROM push_device WHERE user_id = ? ORDER BY id', [userId]);
+    return rows.map((r) => ({ platform: r.platform as PushPlatform, deviceToken: r.device_token, ...(r.app_id ? { appId: r.app_id } : {}) }));
+  }
+
+  private async affected(sql: string, params: unknown[]): Promise<number> {
+    const runner = this.db.createQueryRunner();
+    try {
+      return (await runner.query(sql, params, true)).affected ?? 0;
+    } finally {
+      await runner.release();
+    }
+  }
+}
