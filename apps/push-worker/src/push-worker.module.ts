@@ -1,6 +1,6 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { CommonModule, processInstanceId } from '@app/common';
-import { AppConfigModule, CoreConfig, PushConfig } from '@app/config';
+import { CommonModule } from '@app/common';
+import { AppConfigModule, CoreConfig, processInstanceId, PushConfig } from '@app/config';
 import { DatabaseModule, PushJobRepository } from '@app/database';
 import { OpsModule, ReadinessRegistry } from '@app/ops';
 import { JobClaimer } from './jobs/job-claimer';
