@@ -19,12 +19,20 @@ async function pendingSchemaChanges(options: DataSourceOptions): Promise<string[
   }
 }
 
+/**
+ * On SQLite, the push tables are left out: their entities declare a generated `bigint` key,
+ * which TypeORM's SQLite driver would write as `bigint PRIMARY KEY AUTOINCREMENT`, a statement
+ * SQLite refuses (AUTOINCREMENT needs INTEGER PRIMARY KEY, which is 64 bits there anyway). The
+ * MariaDB test below checks those tables in full.
+ */
+const onSqlite = (changes: string[]) => changes.filter((q) => !/"(temporary_)?push_(device|job)"|"(idx|uq)_push_/.test(q));
+
 describe('schema drift on SQLite', () => {
   const db = tempSqlite();
   afterAll(() => db.remove());
 
   it('the migrated schema is what the entities declare', async () => {
-    expect(await pendingSchemaChanges(dataSourceOptions(db.url, true))).toEqual([]);
+    expect(onSqlite(await pendingSchemaChanges(dataSourceOptions(db.url, true)))).toEqual([]);
   });
 
   it('a database of the old server keeps its rows and id counters through the migrations', async () => {
@@ -47,7 +55,7 @@ describe('schema drift on SQLite', () => {
       }
       await old.destroy();
 
-      expect(await pendingSchemaChanges(dataSourceOptions(legacy.url, true))).toEqual([]);
+      expect(onSqlite(await pendingSchemaChanges(dataSourceOptions(legacy.url, true)))).toEqual([]);
 
       const ds = new DataSource(dataSourceOptions(legacy.url, false));
       await ds.initialize();
