@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { CONVERSATION_QUERIES } from '@app/database';
 import { startSuite, tempSqlite, TestApp } from '../support/test-app';
 import { chatUrl, Frame, TestClient } from '../support/ws-client';
+import { postForm } from '../support/form-post';
 
 // The conversation list and read positions on the embedded default (SQLite, no Redis): what
 // `npm start` runs. The two-replica behaviour on MariaDB is in conversations.e2e-spec.ts.
@@ -38,13 +39,9 @@ describe('conversations on the embedded SQLite database', () => {
   });
 
   const post = async <T>(path: string, user: User, form: Record<string, string | number>): Promise<T> => {
-    const res = await fetch(`${suite.httpUrl}/chat_message/${path}`, {
-      method: 'POST',
-      headers: { token: user.token, 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(Object.entries(form).map(([k, v]) => [k, String(v)])).toString(),
-    });
-    expect(res.status).toBe(200);
-    return (await res.json()) as T;
+    const { status, body } = await postForm<T>(suite.httpUrl, `/chat_message/${path}`, user.token, form);
+    expect(status).toBe(200);
+    return body;
   };
   const list = (user: User, form: Record<string, string | number> = {}) => post<ListAnswer>('get_Conversation_List.do', user, form);
 

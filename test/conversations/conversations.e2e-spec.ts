@@ -5,6 +5,7 @@ import { GatewayProcess } from '../support/gateway-process';
 import { describeMariaDb, isCi, testMariaDbUrl, testRedisPrefix, testRedisUrl } from '../support/infra';
 import { startSuite, TestApp } from '../support/test-app';
 import { chatUrl, Frame, TestClient } from '../support/ws-client';
+import { postForm } from '../support/form-post';
 
 // Protocol v2 (CONTRACT section 4) across two replicas meeting through Redis and MariaDB: replica
 // 1 is the all-in-one suite (gateway and history API in one process), replica 2 a gateway process
@@ -70,13 +71,9 @@ describeMariaDb('protocol v2 across two replicas', () => {
   };
 
   const post = async <T>(path: string, user: User, form: Record<string, string | number>): Promise<T> => {
-    const res = await fetch(`${suite.httpUrl}/chat_message/${path}`, {
-      method: 'POST',
-      headers: { token: user.token, 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(Object.entries(form).map(([k, v]) => [k, String(v)])).toString(),
-    });
-    expect(res.status).toBe(200);
-    return (await res.json()) as T;
+    const { status, body } = await postForm<T>(suite.httpUrl, `/chat_message/${path}`, user.token, form);
+    expect(status).toBe(200);
+    return body;
   };
   const list = (user: User, form: Record<string, string | number> = {}) => post<ListAnswer>('get_Conversation_List.do', user, form);
   const itemFor = async (user: User, friend: User) => (await list(user, { limit: 100 })).data.list.find((i) => i.friendId === friend.id);

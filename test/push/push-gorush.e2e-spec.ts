@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SuiteModule } from '../../apps/suite/src/suite.module';
 import { startSuite, tempSqlite, TestApp } from '../support/test-app';
 import { chatUrl, TestClient } from '../support/ws-client';
+import { postForm } from '../support/form-post';
 
 // The Gorush provider against a stand-in for its API (POST /api/push), through the whole suite.
 describe('push through Gorush', () => {
@@ -38,11 +39,8 @@ describe('push through Gorush', () => {
       ['apns', 'ios-token'],
       ['fcm', 'android-token'],
     ]) {
-      await fetch(`${app.httpUrl}/user/push_token.do`, {
-        method: 'POST',
-        headers: { token: b.token, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ platform, deviceToken }).toString(),
-      });
+      const registered = await postForm(app.httpUrl, '/user/push_token.do', b.token, { platform, deviceToken });
+      expect(registered.body).toMatchObject({ status: 0 });
     }
     const sender = await TestClient.openV2(chatUrl(app.wsUrl, a.id, a.token));
     sender.send({ senderId: a.id, to: b.id, text: 'one', clientMsgId: 'g-1' });

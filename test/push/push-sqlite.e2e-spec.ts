@@ -4,6 +4,7 @@ import { SuiteModule } from '../../apps/suite/src/suite.module';
 import { startSuite, tempSqlite, TestApp } from '../support/test-app';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { chatUrl, TestClient } from '../support/ws-client';
+import { postForm } from '../support/form-post';
 
 const SECRET = 'push-test-secret-0123456789';
 
@@ -28,12 +29,8 @@ describe('push on SQLite (the suite with its worker inside)', () => {
   it('pushes a burst to an offline user once, without preview, and the CLI says so', async () => {
     const a = await app.newUser();
     const b = await app.newUser();
-    const res = await fetch(`${app.httpUrl}/user/push_token.do`, {
-      method: 'POST',
-      headers: { token: b.token, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ platform: 'webhook', deviceToken: 'sqlite-device' }).toString(),
-    });
-    expect(await res.json()).toMatchObject({ status: 0 });
+    const registered = await postForm(app.httpUrl, '/user/push_token.do', b.token, { platform: 'webhook', deviceToken: 'sqlite-device' });
+    expect(registered.body).toMatchObject({ status: 0 });
     const sender = await TestClient.openV2(chatUrl(app.wsUrl, a.id, a.token));
     for (let i = 1; i <= 5; i++) sender.send({ senderId: a.id, to: b.id, text: `secret ${i}`, clientMsgId: `sq-${i}` });
     const acks = await sender.nextN(5);

@@ -6,6 +6,7 @@ import { GatewayProcess, openTestDirectory } from '../support/gateway-process';
 import { opsAuth, startSuite, TestApp } from '../support/test-app';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { chatUrl, TestClient } from '../support/ws-client';
+import { postForm } from '../support/form-post';
 
 const SECRET = 'push-test-secret-0123456789';
 const WORKER = ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/push-worker/src/main.ts'];
@@ -28,12 +29,7 @@ const jobsOf = (ds: DataSource, userId: number): Promise<JobRow[]> =>
 const finished = (jobs: JobRow[]) => jobs.length > 0 && jobs.every((j) => ['sent', 'skipped', 'dead'].includes(j.state));
 
 async function post(app: TestApp, path: string, token: string, form: Record<string, string>): Promise<Record<string, unknown>> {
-  const res = await fetch(`${app.httpUrl}${path}`, {
-    method: 'POST',
-    headers: { token, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form).toString(),
-  });
-  return (await res.json()) as Record<string, unknown>;
+  return (await postForm(app.httpUrl, path, token, form)).body;
 }
 
 /** Sends `count` messages and waits for their acks (all stored). */
