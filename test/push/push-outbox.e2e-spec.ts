@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import { ChatClock } from '@app/common';
 import { CoreConfig, PushConfig } from '@app/config';
-import { dataSourceOptions, MessageStore, NewMessage, StepwiseBatchWriter, UserRepository } from '@app/database';
+import { dataSourceOptions, MessageStore, NewMessage, PushJobRepository, StepwiseBatchWriter, UserRepository } from '@app/database';
+import { FinishedJobPruner } from '../../apps/push-worker/src/jobs/finished-job-pruner.service';
 import { describeMariaDb, testMariaDbUrl } from '../support/infra';
 import { freshPhone, tempSqlite } from '../support/test-app';
 
@@ -61,6 +62,29 @@ function outboxSuite(engine: string, url: () => string, writer: 'engine' | 'step
         [1, 4, 3, 'sending'],
         [5, 5, 1, 'pending'],
       ]);
+    });
+
+    it('prunes finished jobs past the retention, oldest first, and never a job still to send', async () => {
+      const [a, b] = [await user(), await user()];
+      const hour = 3_600_000;
+      const now = Date.now();
+      const add = (state: string, storedAt: number, availableAt: number | null) =>
+        ds.query(
+          'INSERT INTO push_job (user_id, friend_id, conversation_id, first_seq, last_seq, message_count, stored_at, due_at, available_at, state) VALUES (?, ?, 0, 1, 1, 1, ?, ?, ?, ?)',
+          [b, a, storedAt, storedAt, availableAt, state],
+        );
+      for (const state of ['sent', 'skipped', 'dead']) await add(state, now - 3 * hour, null);
+      await add('pending', now - 3 * hour, now - 3 * hour); // due long ago, never sent: kept
+      await add('sending', now - 3 * hour, now + hour); // leased: kept
+      await add('sent', now - hour / 2, null); // within the retention: kept
+      const states = async () => ((await jobs(b)) as { state: string }[]).map((j) => j.state);
+
+      const repository = new PushJobRepository(ds);
+      expect(await repository.pruneFinished(now - 2 * hour, 2)).toBe(2);
+      expect(await states()).toEqual(['dead', 'pending', 'sending', 'sent']);
+      const pruner = new FinishedJobPruner(repository, Object.assign(new PushConfig(), { retentionHours: 2 }));
+      expect(await pruner.prune(now)).toBeGreaterThanOrEqual(1);
+      expect(await states()).toEqual(['pending', 'sending', 'sent']);
     });
   });
 }

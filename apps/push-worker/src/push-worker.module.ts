@@ -3,6 +3,7 @@ import { CommonModule } from '@app/common';
 import { AppConfigModule, CoreConfig, processInstanceId, PushConfig } from '@app/config';
 import { DatabaseModule, PushJobRepository } from '@app/database';
 import { OpsModule, ReadinessRegistry } from '@app/ops';
+import { FinishedJobPruner } from './jobs/finished-job-pruner.service';
 import { JobClaimer } from './jobs/job-claimer';
 import { Lease } from './jobs/lease';
 import { RetryPolicy } from './jobs/retry-policy';
@@ -20,6 +21,7 @@ import { SenderLoop } from './sender/sender-loop.service';
 @Module({
   imports: [AppConfigModule, CommonModule, OpsModule, DatabaseModule],
   providers: [
+    FinishedJobPruner,
     { provide: Lease, inject: [CoreConfig, PushConfig], useFactory: (core: CoreConfig, push: PushConfig) => new Lease(`push:${processInstanceId(core)}`, push.leaseMs, push.sendTimeoutMs) },
     { provide: RetryPolicy, inject: [PushConfig], useFactory: (push: PushConfig) => new RetryPolicy(push.retryBaseMs, push.retryMaxMs, push.maxAttempts) },
     { provide: PUSH_PROVIDER, inject: [PushConfig], useFactory: pushProviderFor },

@@ -49,6 +49,13 @@ export class PushConfig implements ConfigCheck {
   @Min(10, { message: 'PUSH_RETRY_BASE_MS must be at least 10' })
   retryBaseMs: number = 1000;
 
+  /** Finished jobs (sent, skipped, dead) are deleted this long after their message was stored. */
+  @Env('PUSH_RETENTION_HOURS') @ToInt()
+  @IsInt({ message: 'PUSH_RETENTION_HOURS must be a whole number of hours, e.g. 168 (a week)' })
+  @Min(1, { message: 'PUSH_RETENTION_HOURS must be at least 1' })
+  @Max(87_600, { message: 'PUSH_RETENTION_HOURS must be at most 87600 (ten years)' })
+  retentionHours: number = 168;
+
   @Env('PUSH_RETRY_MAX_MS') @ToInt()
   @IsInt({ message: 'PUSH_RETRY_MAX_MS must be a whole number of milliseconds, e.g. 300000' })
   @Min(10, { message: 'PUSH_RETRY_MAX_MS must be at least 10' })

@@ -147,6 +147,20 @@ export class PushJobRepository {
     );
   }
 
+  /**
+   * Deletes up to `limit` finished jobs (sent, skipped, dead: no longer available) whose message
+   * was stored before `storedBefore`, oldest first, through the available_at index. Returns how
+   * many went.
+   */
+  async pruneFinished(storedBefore: number, limit: number): Promise<number> {
+    return this.affected(
+      this.mysql
+        ? 'DELETE FROM push_job WHERE available_at IS NULL AND stored_at < ? ORDER BY id LIMIT ?'
+        : 'DELETE FROM push_job WHERE id IN (SELECT id FROM push_job WHERE available_at IS NULL AND stored_at < ? ORDER BY id LIMIT ?)',
+      [storedBefore, limit],
+    );
+  }
+
   /** Jobs waiting or being sent (for the gauge and readiness details). */
   async backlog(now: number): Promise<{ due: number; waiting: number }> {
     const rows: { due: number | string | null; waiting: number | string | null }[] = await this.db.query(
