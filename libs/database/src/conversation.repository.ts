@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { sqlDialect, SqlDialect } from './sql-dialect';
 import { displayName } from './user.repository';
+import { affectedRows } from './affected-rows';
 
 /** One conversation as its member's devices track it (see conversation_member). */
 export interface MemberPosition {
@@ -132,7 +133,7 @@ export class ConversationRepository {
    * back), counting the friend's messages it passes so unread stays exact.
    */
   async markRead(userId: number, friendId: number, seq: number): Promise<ReadOutcome | ReadRefusal> {
-    const moved = (await this.affected(CONVERSATION_QUERIES.markRead, [seq, seq, userId, friendId, seq, seq])) > 0;
+    const moved = (await affectedRows(this.db, CONVERSATION_QUERIES.markRead, [seq, seq, userId, friendId, seq, seq])) > 0;
     const rows: { last_seq: number | string; read_seq: number | string; unread: number | string }[] = await this.db.query(CONVERSATION_QUERIES.member, [
       userId,
       friendId,
@@ -143,15 +144,6 @@ export class ConversationRepository {
     return { readSeq: Number(row.read_seq), lastSeq: Number(row.last_seq), unread: Number(row.unread), moved };
   }
 
-  /** Rows a statement changed, the same way on both drivers. */
-  private async affected(sql: string, params: unknown[]): Promise<number> {
-    const runner = this.db.createQueryRunner();
-    try {
-      return (await runner.query(sql, params, true)).affected ?? 0;
-    } finally {
-      await runner.release();
-    }
-  }
 
   /**
    * A page of the conversation list, most recent first, with the total unread, read together

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SqlDialect, sqlDialect } from './sql-dialect';
+import { affectedRows } from './affected-rows';
 
 export type PushPlatform = 'fcm' | 'apns' | 'webhook';
 export const PUSH_PLATFORMS: readonly PushPlatform[] = ['fcm', 'apns', 'webhook'];
@@ -38,13 +39,13 @@ export class PushDeviceRepository {
 
   /** Removes one of the user's devices; false when the user had no such token. */
   async remove(userId: number, deviceToken: string): Promise<boolean> {
-    return (await this.affected('DELETE FROM push_device WHERE device_token = ? AND user_id = ?', [deviceToken, userId])) > 0;
+    return (await affectedRows(this.db, 'DELETE FROM push_device WHERE device_token = ? AND user_id = ?', [deviceToken, userId])) > 0;
   }
 
   /** Tokens the provider reported gone, whoever holds them. */
   async removeTokens(deviceTokens: readonly string[]): Promise<number> {
     if (!deviceTokens.length) return 0;
-    return this.affected(`DELETE FROM push_device WHERE device_token IN (${deviceTokens.map(() => '?').join(', ')})`, [...deviceTokens]);
+    return affectedRows(this.db, `DELETE FROM push_device WHERE device_token IN (${deviceTokens.map(() => '?').join(', ')})`, [...deviceTokens]);
   }
 
   async forUser(userId: number): Promise<PushDevice[]> {
@@ -52,12 +53,4 @@ export class PushDeviceRepository {
     return rows.map((r) => ({ platform: r.platform as PushPlatform, deviceToken: r.device_token, ...(r.app_id ? { appId: r.app_id } : {}) }));
   }
 
-  private async affected(sql: string, params: unknown[]): Promise<number> {
-    const runner = this.db.createQueryRunner();
-    try {
-      return (await runner.query(sql, params, true)).affected ?? 0;
-    } finally {
-      await runner.release();
-    }
-  }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { displayName } from './user.repository';
+import { affectedRows } from './affected-rows';
 
 export type PushJobState = 'pending' | 'sending' | 'sent' | 'skipped' | 'dead';
 
@@ -130,7 +131,8 @@ export class PushJobRepository {
           ? ['outcome = ?', [end.outcome]]
           : ['last_error = ?, outcome = ?', [end.error.slice(0, 255), 'gave up']];
     return (
-      (await this.affected(
+      (await affectedRows(
+        this.db,
         `UPDATE push_job SET state = ?, ${sql}, available_at = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'sending' AND lease_owner = ?`,
         [end.state, ...params, end.at, id, owner],
       )) > 0
@@ -140,7 +142,8 @@ export class PushJobRepository {
   /** Gives a job back for another try at `availableAt`. */
   async retryLater(id: number, owner: string, error: string, availableAt: number, now: number): Promise<boolean> {
     return (
-      (await this.affected(
+      (await affectedRows(
+        this.db,
         `UPDATE push_job SET state = 'pending', last_error = ?, available_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'sending' AND lease_owner = ?`,
         [error.slice(0, 255), availableAt, now, id, owner],
       )) > 0
@@ -153,7 +156,8 @@ export class PushJobRepository {
    * many went.
    */
   async pruneFinished(storedBefore: number, limit: number): Promise<number> {
-    return this.affected(
+    return affectedRows(
+      this.db,
       this.mysql
         ? 'DELETE FROM push_job WHERE available_at IS NULL AND stored_at < ? ORDER BY id LIMIT ?'
         : 'DELETE FROM push_job WHERE id IN (SELECT id FROM push_job WHERE available_at IS NULL AND stored_at < ? ORDER BY id LIMIT ?)',
@@ -189,14 +193,6 @@ export class PushJobRepository {
     return { message, jobs: jobs.map(toStatus), deliveredSeq: num(member[0]?.delivered_seq) };
   }
 
-  private async affected(sql: string, params: unknown[]): Promise<number> {
-    const runner = this.db.createQueryRunner();
-    try {
-      return (await runner.query(sql, params, true)).affected ?? 0;
-    } finally {
-      await runner.release();
-    }
-  }
 }
 
 function toClaimed(r: JobRow): ClaimedPushJob {
