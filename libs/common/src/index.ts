@@ -8,3 +8,4 @@ export * from './bootstrap';
 export * from './openapi';
 export * from './with-timeout';
 export * from './log-throttle';
+export * from './serial-batcher';

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { MESSAGE_BUS, MessageBus } from '@app/bus';
 import { LogThrottle } from '@app/common';
 import { ConversationRepository, DeliveredPosition } from '@app/database';
-import { SerialBatcher } from '../messages/serial-batcher';
+import { SerialBatcher } from '@app/common';
 
 const RETRY_MIN_MS = 200;
 /** Between two writes: positions of many sockets and rounds go in one statement. */

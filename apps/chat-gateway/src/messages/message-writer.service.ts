@@ -3,7 +3,7 @@ import { LogThrottle, sleep } from '@app/common';
 import { ChatConfig } from '@app/config';
 import { MessageStore, NewMessage, OutcomeUnknownError, StoredMessage, StoreExpiredError, StoreResult } from '@app/database';
 import { ChatMetrics } from '../ops/chat-metrics.service';
-import { SerialBatcher } from './serial-batcher';
+import { SerialBatcher } from '@app/common';
 
 /**
  * How a send ended, by its deadline:
