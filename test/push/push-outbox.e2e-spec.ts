@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { ChatClock } from '@app/common';
 import { CoreConfig, PushConfig } from '@app/config';
-import { dataSourceOptions, MessageStore, NewMessage, PushJobRepository, StepwiseBatchWriter, UserRepository } from '@app/database';
+import { dataSourceOptions, displayName, MessageStore, NewMessage, PushJobRepository, StepwiseBatchWriter, UserRepository } from '@app/database';
 import { FinishedJobPruner } from '../../apps/push-worker/src/jobs/finished-job-pruner.service';
 import { describeMariaDb, testMariaDbUrl } from '../support/infra';
 import { freshPhone, tempSqlite } from '../support/test-app';
@@ -85,6 +85,48 @@ function outboxSuite(engine: string, url: () => string, writer: 'engine' | 'step
       const pruner = new FinishedJobPruner(repository, Object.assign(new PushConfig(), { retentionHours: 2 }));
       expect(await pruner.prune(now)).toBeGreaterThanOrEqual(1);
       expect(await states()).toEqual(['pending', 'sending', 'sent']);
+    });
+
+    it('reads a claimed batch\'s facts at once and records its outcomes in one go, only under its own lease', async () => {
+      const [a, b, c, d] = [await user(), await user(), await user(), await user()];
+      const phoneOf = async (id: number) => ((await ds.query('SELECT phone FROM `user` WHERE id = ?', [id])) as { phone: string }[])[0].phone;
+      await store(on).storeBatch([msg(a, b, 'b1'), msg(a, b, 'b2'), msg(c, b, 'b3'), msg(a, d, 'd1'), msg(a, d, 'd2'), msg(a, b, 'b4')]);
+      // A device of b received a's first message meanwhile.
+      await ds.query('UPDATE conversation_member SET delivered_seq = 1 WHERE user_id = ? AND friend_id = ?', [b, a]);
+      const repository = new PushJobRepository(ds);
+      const claimed = (await repository.claimDue('worker-1', Date.now() + 10_000, 30_000, 1000)).filter((j) => j.userId === b || j.userId === d);
+      const key = (j: { userId: number; friendId: number }) => `${j.userId}<-${j.friendId}`;
+      const job = Object.fromEntries(claimed.map((j) => [key(j), j]));
+      expect(Object.keys(job).sort()).toEqual([`${b}<-${a}`, `${b}<-${c}`, `${d}<-${a}`].sort());
+
+      const facts = await repository.factsOf(claimed);
+      const texts = (k: string) => facts.get(job[k].id)!.messages.map((m) => m.text);
+      expect(texts(`${b}<-${a}`)).toEqual(['b2', 'b4']);
+      expect(texts(`${b}<-${c}`)).toEqual(['b3']);
+      expect(texts(`${d}<-${a}`)).toEqual(['d1', 'd2']);
+      expect(facts.get(job[`${b}<-${a}`].id)).toMatchObject({ deliveredSeq: 1, friendName: displayName(null, await phoneOf(a)), badge: 4 });
+      expect(facts.get(job[`${b}<-${c}`].id)).toMatchObject({ deliveredSeq: 0, friendName: displayName(null, await phoneOf(c)), badge: 4 });
+      expect(facts.get(job[`${d}<-${a}`].id)).toMatchObject({ deliveredSeq: 0, badge: 2 });
+
+      // Another worker's outcome for b<-c changes nothing; worker-1's are recorded together.
+      expect([...(await repository.finishMany('worker-2', [{ id: job[`${b}<-${c}`].id, end: { state: 'sent', at: 1, count: 1 } }]))]).toEqual([]);
+      const recorded = await repository.finishMany('worker-1', [
+        { id: job[`${b}<-${a}`].id, end: { state: 'sent', at: 1000, count: 2 } },
+        { id: job[`${d}<-${a}`].id, end: { state: 'skipped', at: 1001, outcome: 'delivered' } },
+        { id: job[`${b}<-${c}`].id, end: { state: 'dead', at: 1002, error: 'x'.repeat(300) } },
+      ]);
+      expect([...recorded].sort((x, y) => x - y)).toEqual([job[`${b}<-${a}`].id, job[`${b}<-${c}`].id, job[`${d}<-${a}`].id].sort((x, y) => x - y));
+      const rows: { id: number | string; state: string; sent_at: number | string | null; sent_count: number | string | null; outcome: string; last_error: string | null; lease_owner: string | null; available_at: number | null }[] =
+        await ds.query(`SELECT id, state, sent_at, sent_count, outcome, last_error, lease_owner, available_at FROM push_job WHERE id IN (?, ?, ?)`, claimed.map((j) => j.id));
+      const row = (k: string) => {
+        const r = rows.find((x) => Number(x.id) === job[k].id)!;
+        return { state: r.state, sentAt: r.sent_at === null ? null : Number(r.sent_at), sentCount: r.sent_count === null ? null : Number(r.sent_count), outcome: r.outcome, error: r.last_error?.length ?? null, owner: r.lease_owner, availableAt: r.available_at };
+      };
+      expect(row(`${b}<-${a}`)).toEqual({ state: 'sent', sentAt: 1000, sentCount: 2, outcome: 'sent', error: null, owner: null, availableAt: null });
+      expect(row(`${d}<-${a}`)).toEqual({ state: 'skipped', sentAt: null, sentCount: null, outcome: 'delivered', error: null, owner: null, availableAt: null });
+      expect(row(`${b}<-${c}`)).toEqual({ state: 'dead', sentAt: null, sentCount: null, outcome: 'gave up', error: 255, owner: null, availableAt: null });
+      // Finished: a second record is not ours any more.
+      expect((await repository.finishMany('worker-1', [{ id: job[`${b}<-${a}`].id, end: { state: 'sent', at: 2000, count: 2 } }])).size).toBe(0);
     });
   });
 }

@@ -6,6 +6,7 @@ import { OpsModule, ReadinessRegistry } from '@app/ops';
 import { FinishedJobPruner } from './jobs/finished-job-pruner.service';
 import { JobClaimer } from './jobs/job-claimer';
 import { Lease } from './jobs/lease';
+import { OutcomeRecorder } from './jobs/outcome-recorder';
 import { RetryPolicy } from './jobs/retry-policy';
 import { PushMetrics } from './ops/push-metrics.service';
 import { pushProviderFor } from './providers/push-provider.factory';
@@ -26,6 +27,7 @@ import { SenderLoop } from './sender/sender-loop.service';
     { provide: RetryPolicy, inject: [PushConfig], useFactory: (push: PushConfig) => new RetryPolicy(push.retryBaseMs, push.retryMaxMs, push.maxAttempts) },
     { provide: PUSH_PROVIDER, inject: [PushConfig], useFactory: pushProviderFor },
     JobClaimer,
+    OutcomeRecorder,
     PushMetrics,
     PushJobProcessor,
     SenderLoop,

@@ -48,9 +48,20 @@ export class PushDeviceRepository {
     return affectedRows(this.db, `DELETE FROM push_device WHERE device_token IN (${deviceTokens.map(() => '?').join(', ')})`, [...deviceTokens]);
   }
 
-  async forUser(userId: number): Promise<PushDevice[]> {
-    const rows: DeviceRow[] = await this.db.query('SELECT platform, device_token, app_id FROM push_device WHERE user_id = ? ORDER BY id', [userId]);
-    return rows.map((r) => ({ platform: r.platform as PushPlatform, deviceToken: r.device_token, ...(r.app_id ? { appId: r.app_id } : {}) }));
+  /** The devices of each of these users, oldest first (a user without one is absent). */
+  async forUsers(userIds: readonly number[]): Promise<Map<number, PushDevice[]>> {
+    const devices = new Map<number, PushDevice[]>();
+    const ids = [...new Set(userIds)];
+    if (!ids.length) return devices;
+    const rows: (DeviceRow & { user_id: number | string })[] = await this.db.query(
+      `SELECT user_id, platform, device_token, app_id FROM push_device WHERE user_id IN (${ids.map(() => '?').join(', ')}) ORDER BY id`,
+      ids,
+    );
+    for (const r of rows) {
+      const list = devices.get(Number(r.user_id)) ?? [];
+      list.push({ platform: r.platform as PushPlatform, deviceToken: r.device_token, ...(r.app_id ? { appId: r.app_id } : {}) });
+      devices.set(Number(r.user_id), list);
+    }
+    return devices;
   }
-
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { displayName } from './user.repository';
 import { affectedRows } from './affected-rows';
+import { SqlDialect, sqlDialect } from './sql-dialect';
 
 export type PushJobState = 'pending' | 'sending' | 'sent' | 'skipped' | 'dead';
 
@@ -57,6 +58,14 @@ type JobRow = Record<string, string | number | null>;
 const num = (v: string | number | null | undefined): number => Number(v ?? 0);
 const numOrNull = (v: string | number | null | undefined): number | null => (v === null || v === undefined ? null : Number(v));
 
+/** How a job ends: sent (a 2xx), skipped (nothing to send), or given up (dead). */
+export type JobEnd = { state: 'sent'; at: number; count: number } | { state: 'skipped'; at: number; outcome: string } | { state: 'dead'; at: number; error: string };
+
+/** Jobs per UNION statement (SQLite allows 500 compound parts). */
+const UNION_MAX = 100;
+const marks = (values: readonly unknown[]): string => values.map(() => '?').join(', ');
+const chunks = <T>(items: readonly T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
 const JOB_COLUMNS =
   'id, user_id, friend_id, conversation_id, first_seq, last_seq, message_count, stored_at, due_at, available_at, state, attempts, lease_owner, lease_until, last_error, outcome, sent_at, sent_count';
 
@@ -64,9 +73,11 @@ const JOB_COLUMNS =
 @Injectable()
 export class PushJobRepository {
   private readonly mysql: boolean;
+  private readonly dialect: SqlDialect;
 
   constructor(@InjectDataSource() private readonly db: DataSource) {
     this.mysql = db.options.type === 'mysql' || db.options.type === 'mariadb';
+    this.dialect = sqlDialect(db);
   }
 
   /**
@@ -95,48 +106,99 @@ export class PushJobRepository {
     return this.mysql ? this.db.transaction('READ COMMITTED', claim) : this.db.transaction(claim);
   }
 
-  /** The facts of a claimed job's notification, read together. */
-  async facts(job: ClaimedPushJob): Promise<NotificationFacts> {
-    // The friend's messages of the job past the delivered position: read in one statement with
-    // it, so the position and the messages agree.
-    const [messages, friend, badge] = await Promise.all([
+  /**
+   * The facts of the claimed jobs' notifications, by job id, read together: for each job, the
+   * friend's messages of the job past the delivered position, read in one statement with that
+   * position so the two agree; the friends' names and the recipients' total unread, one
+   * statement each for the whole batch.
+   */
+  async factsOf(jobs: readonly ClaimedPushJob[]): Promise<Map<number, NotificationFacts>> {
+    const facts = new Map<number, NotificationFacts>();
+    if (!jobs.length) return facts;
+    const friendIds = [...new Set(jobs.map((j) => j.friendId))];
+    const userIds = [...new Set(jobs.map((j) => j.userId))];
+    const [messages, friends, badges] = await Promise.all([
+      Promise.all(chunks(jobs, UNION_MAX).map((part) => this.unreachedMessages(part))).then((r) => r.flat()),
+      this.db.query(`SELECT id, name, phone FROM \`user\` WHERE id IN (${marks(friendIds)})`, friendIds) as Promise<{ id: number | string; name: string | null; phone: string | null }[]>,
       this.db.query(
-        `SELECT cm.delivered_seq, m.id, m.text FROM conversation_member cm
-           LEFT JOIN \`message\` m ON m.conversation_id = ? AND m.seq >= GREATEST(?, cm.delivered_seq + 1) AND m.seq <= ? AND m.sender = cm.friend_id
-           WHERE cm.user_id = ? AND cm.friend_id = ? ORDER BY m.seq`.replace('GREATEST', this.mysql ? 'GREATEST' : 'MAX'),
-        [job.conversationId, job.firstSeq, job.lastSeq, job.userId, job.friendId],
-      ) as Promise<{ delivered_seq: number | string; id: number | string | null; text: string | null }[]>,
-      this.db.query('SELECT name, phone FROM `user` WHERE id = ?', [job.friendId]) as Promise<{ name: string | null; phone: string | null }[]>,
-      this.db.query('SELECT COALESCE(SUM(received_count - read_count), 0) AS n FROM conversation_member WHERE user_id = ?', [job.userId]) as Promise<
-        { n: number | string }[]
-      >,
+        `SELECT user_id, COALESCE(SUM(received_count - read_count), 0) AS n FROM conversation_member WHERE user_id IN (${marks(userIds)}) GROUP BY user_id`,
+        userIds,
+      ) as Promise<{ user_id: number | string; n: number | string }[]>,
     ]);
-    return {
-      deliveredSeq: num(messages[0]?.delivered_seq),
-      messages: messages.filter((m) => m.id !== null).map((m) => ({ id: Number(m.id), text: m.text ?? '' })),
-      friendName: displayName(friend[0]?.name, friend[0]?.phone),
-      badge: num(badge[0]?.n),
-    };
+    const names = new Map(friends.map((f) => [Number(f.id), displayName(f.name, f.phone)]));
+    const unread = new Map(badges.map((b) => [Number(b.user_id), num(b.n)]));
+    for (const job of jobs) {
+      facts.set(job.id, { deliveredSeq: 0, messages: [], friendName: names.get(job.friendId) ?? displayName(null, null), badge: unread.get(job.userId) ?? 0 });
+    }
+    const seqs = new Map<number, number>();
+    for (const m of messages) {
+      const f = facts.get(Number(m.job_id));
+      if (!f) continue;
+      f.deliveredSeq = num(m.delivered_seq);
+      if (m.id === null) continue;
+      f.messages.push({ id: Number(m.id), text: m.text ?? '' });
+      seqs.set(Number(m.id), num(m.seq));
+    }
+    for (const f of facts.values()) f.messages.sort((a, b) => (seqs.get(a.id) ?? 0) - (seqs.get(b.id) ?? 0));
+    return facts;
+  }
+
+  private unreachedMessages(jobs: readonly ClaimedPushJob[]): Promise<{ job_id: number | string; delivered_seq: number | string; id: number | string | null; text: string | null; seq: number | string | null }[]> {
+    const one = `SELECT ? AS job_id, cm.delivered_seq, m.id, m.text, m.seq FROM conversation_member cm
+           LEFT JOIN \`message\` m ON m.conversation_id = ? AND m.seq >= ${this.dialect.greatest('?', 'cm.delivered_seq + 1')} AND m.seq <= ? AND m.sender = cm.friend_id
+           WHERE cm.user_id = ? AND cm.friend_id = ?`;
+    return this.db.query(
+      jobs.map(() => one).join('\nUNION ALL\n'),
+      jobs.flatMap((j) => [j.id, j.conversationId, j.firstSeq, j.lastSeq, j.userId, j.friendId]),
+    );
   }
 
   /**
-   * Ends a job the worker still holds (its lease, by owner): false when the lease went to another
-   * worker meanwhile, who then owns the outcome.
+   * Ends the jobs the worker still holds (its lease, by owner) in one transaction; returns the ids
+   * recorded. A job missing from the answer had its lease pass to another worker meanwhile, who
+   * then owns the outcome.
    */
-  async finish(id: number, owner: string, end: { state: 'sent'; at: number; count: number } | { state: 'skipped'; at: number; outcome: string } | { state: 'dead'; at: number; error: string }): Promise<boolean> {
-    const [sql, params] =
-      end.state === 'sent'
-        ? ['sent_at = ?, sent_count = ?, outcome = ?', [end.at, end.count, 'sent']]
-        : end.state === 'skipped'
-          ? ['outcome = ?', [end.outcome]]
-          : ['last_error = ?, outcome = ?', [end.error.slice(0, 255), 'gave up']];
-    return (
-      (await affectedRows(
-        this.db,
-        `UPDATE push_job SET state = ?, ${sql}, available_at = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'sending' AND lease_owner = ?`,
-        [end.state, ...params, end.at, id, owner],
-      )) > 0
-    );
+  async finishMany(owner: string, ends: readonly { id: number; end: JobEnd }[]): Promise<Set<number>> {
+    if (!ends.length) return new Set();
+    const record = async (tx: EntityManager): Promise<Set<number>> => {
+      const ids = ends.map((e) => e.id);
+      const held: { id: number | string }[] = await tx.query(
+        `SELECT id FROM push_job WHERE id IN (${marks(ids)}) AND state = 'sending' AND lease_owner = ?${this.mysql ? ' FOR UPDATE' : ''}`,
+        [...ids, owner],
+      );
+      const ours = new Set(held.map((r) => Number(r.id)));
+      const mine = ends.filter((e) => ours.has(e.id));
+      if (!mine.length) return ours;
+      const columns: Record<string, [number, string | number][]> = { state: [], sent_at: [], sent_count: [], outcome: [], last_error: [], updated_at: [] };
+      for (const { id, end } of mine) {
+        columns.state.push([id, end.state]);
+        columns.updated_at.push([id, end.at]);
+        if (end.state === 'sent') {
+          columns.sent_at.push([id, end.at]);
+          columns.sent_count.push([id, end.count]);
+          columns.outcome.push([id, 'sent']);
+        } else if (end.state === 'skipped') {
+          columns.outcome.push([id, end.outcome]);
+        } else {
+          columns.last_error.push([id, end.error.slice(0, 255)]);
+          columns.outcome.push([id, 'gave up']);
+        }
+      }
+      const sets: string[] = [];
+      const params: (string | number)[] = [];
+      for (const [column, values] of Object.entries(columns)) {
+        if (!values.length) continue;
+        sets.push(`${column} = CASE id ${values.map(() => 'WHEN ? THEN ?').join(' ')} ELSE ${column} END`);
+        params.push(...values.flat());
+      }
+      const mineIds = mine.map((e) => e.id);
+      await tx.query(
+        `UPDATE push_job SET ${sets.join(', ')}, available_at = NULL, lease_owner = NULL, lease_until = NULL WHERE id IN (${marks(mineIds)})`,
+        [...params, ...mineIds],
+      );
+      return ours;
+    };
+    return this.mysql ? this.db.transaction('READ COMMITTED', record) : this.db.transaction(record);
   }
 
   /** Gives a job back for another try at `availableAt`. */
@@ -163,6 +225,12 @@ export class PushJobRepository {
         : 'DELETE FROM push_job WHERE id IN (SELECT id FROM push_job WHERE available_at IS NULL AND stored_at < ? ORDER BY id LIMIT ?)',
       [storedBefore, limit],
     );
+  }
+
+  /** When the next job falls due (or its holder's lease ends); null when none waits. */
+  async nextDueAt(): Promise<number | null> {
+    const rows: { at: number | string | null }[] = await this.db.query('SELECT MIN(available_at) AS at FROM push_job WHERE available_at IS NOT NULL');
+    return numOrNull(rows[0]?.at);
   }
 
   /** Jobs waiting or being sent (for the gauge and readiness details). */

@@ -4,10 +4,14 @@ import { JobClaimer } from '../jobs/job-claimer';
 import { PushJobProcessor } from './push-job.processor';
 
 /**
- * The worker's loop: claim what is due, send it (the claimed jobs at once), and again; when
- * nothing is due, wait PUSH_POLL_MS. On shutdown (SIGTERM) it claims nothing more and finishes
+ * The worker's loop: claim what is due and send it (the claimed jobs at once); while one batch
+ * is on its way the next is claimed (BATCHES_IN_FLIGHT at most); when nothing is due, wait until
+ * the next job falls due, at most PUSH_POLL_MS. On shutdown (SIGTERM) it claims nothing more and finishes
  * what it holds before the process exits.
  */
+/** Claimed batches a worker sends at the same time. */
+const BATCHES_IN_FLIGHT = 2;
+
 @Injectable()
 export class SenderLoop implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('PushWorker');
@@ -41,31 +45,40 @@ export class SenderLoop implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   private async loop(): Promise<void> {
+    const running = new Set<Promise<void>>();
     while (!this.stopping) {
-      let claimed = 0;
+      if (running.size >= BATCHES_IN_FLIGHT) {
+        await Promise.race(running);
+        continue;
+      }
+      let idleMs = this.config.pollMs;
       try {
         const jobs = await this.claimer.claim();
         this.lastClaimAt = Date.now();
         this.lastClaimError = undefined;
-        claimed = jobs.length;
-        this.inFlight = jobs.length;
-        await Promise.all(
-          jobs.map((job) =>
-            this.processor.process(job).catch((e: unknown) => {
-              // The job stays leased and goes to the next holder when the lease ends.
-              this.logger.error({ msg: 'push job failed to process', jobId: job.id, error: e instanceof Error ? e.message : String(e) });
-            }),
-          ),
-        );
+        if (jobs.length) {
+          this.inFlight += jobs.length;
+          const batch: Promise<void> = this.processor
+            .processBatch(jobs)
+            .catch((e: unknown) => {
+              // The batch stays leased and goes to the next holder when the lease ends.
+              this.logger.error({ msg: 'push batch failed to process', jobs: jobs.length, firstJobId: jobs[0].id, error: e instanceof Error ? e.message : String(e) });
+            })
+            .finally(() => {
+              this.inFlight -= jobs.length;
+              running.delete(batch);
+            });
+          running.add(batch);
+        }
+        // A full claim means more may be due: go again at once.
+        idleMs = jobs.length >= this.config.batchSize ? 0 : await this.claimer.idleFor();
       } catch (e) {
         this.lastClaimError = e instanceof Error ? e.message : String(e);
         this.logger.warn({ msg: 'claiming push jobs failed', error: this.lastClaimError });
-      } finally {
-        this.inFlight = 0;
       }
-      // A full claim means more may be due: go again at once.
-      if (claimed < this.config.batchSize) await this.pause(this.config.pollMs);
+      if (idleMs > 0) await this.pause(idleMs);
     }
+    await Promise.all(running);
   }
 
   private pause(ms: number): Promise<void> {
