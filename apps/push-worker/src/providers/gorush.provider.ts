@@ -1,5 +1,6 @@
 import type { PushNotification } from '../notifications/notification';
-import { postJson, PushProvider, SendOutcome } from './push-provider';
+import { postJson } from './json-post';
+import { PushProvider, SendOutcome } from './push-provider';
 
 /** Gorush's platform numbers: 1 iOS (APNs), 2 Android (FCM). */
 const GORUSH_PLATFORM = { apns: 1, fcm: 2 } as const;

@@ -16,25 +16,3 @@ export interface PushProvider {
 }
 
 export const PUSH_PROVIDER = Symbol('PUSH_PROVIDER');
-
-/** POSTs JSON; any failure to get an answer is an outcome, never a throw. */
-export async function postJson(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-  timeoutMs: number,
-): Promise<{ status: number; text: string } | { error: string }> {
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await res.text().catch(() => '');
-    return { status: res.status, text };
-  } catch (e) {
-    const err = e as { name?: string; cause?: { code?: string }; message?: string };
-    return { error: err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err.cause?.code ?? err.message ?? String(e)) };
-  }
-}

@@ -1,5 +1,6 @@
 import type { PushNotification } from '../notifications/notification';
-import { postJson, PushProvider, SendOutcome } from './push-provider';
+import { postJson } from './json-post';
+import { PushProvider, SendOutcome } from './push-provider';
 import { signWebhook } from './webhook-signature';
 
 /** The webhook body: exactly the contract's fields, in its order (section 5). */
