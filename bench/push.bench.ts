@@ -41,11 +41,13 @@ const DELAY_MS = int('BENCH_PUSH_DELAY_MS', 3000);
 const JWT_SECRET = `bench-${randomBytes(16).toString('hex')}`;
 const HOOK_SECRET = `hook-${randomBytes(16).toString('hex')}`;
 const SOURCE = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'];
+// BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the gateway and the workers.
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 type Arrival = { pushId: string; userId: number; count: number; at: number; verified: boolean };
 
 function startProcess(main: string, env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...SOURCE, main], {
+  const child = spawn(process.execPath, [...NODE_ARGS, ...SOURCE, main], {
     cwd: ROOT,
     env: { ...process.env, TS_NODE_PROJECT: 'tsconfig.json', PORT: String(port), HOST: '127.0.0.1', JWT_SECRET, CHAT_DEV_MODE: 'false', DATABASE_RUN_MIGRATIONS: 'false', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', CHAT_RATE_LIMIT_COUNT: '0', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
