@@ -94,6 +94,7 @@ export class DeliveryService implements OnModuleInit {
     const early = session.early;
     session.early = [];
     for (const e of early) this.offer(session, e.friendId, e.arrival);
+    for (const data of session.takeHeldReceipts()) if (!session.socket.overBudget) session.socket.send(data);
     if (session.earlyOverflow || session.resyncAfterAttach) await this.resyncSession(session);
   }
 
@@ -164,10 +165,10 @@ export class DeliveryService implements OnModuleInit {
         return this.routeMessage(userId, event);
       case 'read': {
         const friendId = event.by === userId ? event.friendId : event.by;
-        return this.routeTyped(userId, encodeTyped({ type: 'read', friendId, by: event.by, seq: event.seq, time: event.time }), event.originSocket);
+        return this.routeTyped(userId, encodeTyped({ type: 'read', friendId, by: event.by, seq: event.seq, time: event.time }), event.originSocket, `read:${friendId}:${event.by}`);
       }
       case 'delivered':
-        return this.routeTyped(userId, encodeTyped({ type: 'delivered', friendId: event.by, seq: event.seq }));
+        return this.routeTyped(userId, encodeTyped({ type: 'delivered', friendId: event.by, seq: event.seq }), undefined, `delivered:${event.by}`);
       case 'typing':
         return this.routeTyped(userId, encodeTyped({ type: 'typing', friendId: event.by }));
     }
@@ -183,11 +184,20 @@ export class DeliveryService implements OnModuleInit {
     }
   }
 
-  /** Receipts and typing: v2 sockets only, never to a socket over its budget (the next one supersedes it). */
-  private routeTyped(userId: number, data: string, originSocket?: string): void {
+  /**
+   * Receipts and typing: v2 sockets only, never to a socket over its budget (the next one
+   * supersedes it). A receipt (`receipt` names what it supersedes) that reaches a socket still
+   * attaching waits, the latest of each kind, until its backlog is written; typing does not wait.
+   */
+  private routeTyped(userId: number, data: string, originSocket?: string, receipt?: string): void {
     for (const session of this.registry.sessionsOf(userId)) {
       const socket = session.socket;
-      if (socket.version !== 2 || session.phase !== 'live' || socket.id === originSocket || socket.overBudget) continue;
+      if (socket.version !== 2 || socket.id === originSocket) continue;
+      if (session.phase === 'attaching') {
+        if (receipt) session.holdReceipt(receipt, data);
+        continue;
+      }
+      if (session.phase !== 'live' || socket.overBudget) continue;
       socket.send(data);
     }
   }

@@ -5,6 +5,9 @@ import { LazyMap, LazySet } from './lazy-collections';
 
 export type SessionPhase = 'attaching' | 'live' | 'closed';
 
+/** Receipts kept for a socket still attaching (one per conversation and kind; beyond, dropped: the conversation list has the positions). */
+const HELD_RECEIPTS_MAX = 1000;
+
 /**
  * Delivery's state for one socket: where each of its user's conversations stands on it, what it
  * is reading, what it has confirmed. Conversations without activity since the socket attached are
@@ -17,6 +20,8 @@ export class SocketSession {
   early: { friendId: number; arrival: Arrival<FrameMessage> }[] = [];
   /** Too many early events to keep: re-read everything once attached. */
   earlyOverflow = false;
+  /** Receipts that came while attaching, the latest of each kind (by what it supersedes), for after the backlog. */
+  private heldReceipts?: Map<string, string>;
   /** The bus came back while attaching: re-read once attached. */
   resyncAfterAttach = false;
   /** Over its send budget: every conversation lags until the socket drains. */
@@ -31,6 +36,19 @@ export class SocketSession {
     return (this.lazyWriteCaps ??= new LazyMap<number, number>());
   }
   private lazyWriteCaps?: LazyMap<number, number>;
+
+  holdReceipt(key: string, frame: string): void {
+    const held = (this.heldReceipts ??= new Map());
+    held.delete(key);
+    if (held.size < HELD_RECEIPTS_MAX) held.set(key, frame);
+  }
+
+  /** The held receipts in the order they came (each kind at its latest), and none held after. */
+  takeHeldReceipts(): string[] {
+    const frames = this.heldReceipts ? [...this.heldReceipts.values()] : [];
+    this.heldReceipts = undefined;
+    return frames;
+  }
 
   private get starts(): LazyMap<number, number> {
     return (this.lazyStarts ??= new LazyMap<number, number>());
