@@ -206,7 +206,8 @@ describeMariaDb('push on MariaDB', () => {
       LOG_LEVEL: 'log',
     });
     const startWorker = async () => {
-      const w = await GatewayProcess.start(pushEnv(), { args: WORKER, readyTimeoutMs: 60_000 });
+      // Without JWT_SECRET: the worker verifies no token, so it must not ask for one.
+      const w = await GatewayProcess.start({ ...pushEnv(), JWT_SECRET: '' }, { args: WORKER, readyTimeoutMs: 60_000 });
       workers.push(w);
       return w;
     };

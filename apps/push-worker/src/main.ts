@@ -1,6 +1,9 @@
 import { bootApp } from '@app/common';
-import { ConfigError, loadConfig, PushConfig } from '@app/config';
+import { ConfigError, CoreConfig, loadConfig, PushConfig } from '@app/config';
 import { PushWorkerModule } from './push-worker.module';
+
+// The worker verifies no token: it runs without JWT_SECRET.
+CoreConfig.requireTokenSecret = false;
 
 try {
   if (!loadConfig(PushConfig).enabled) {

@@ -6,6 +6,12 @@ export const DEFAULT_DATABASE_URL = 'sqlite:./data/chat.sqlite';
 
 /** Settings every app needs: where it listens, its database, tokens and the clock. */
 export class CoreConfig implements ConfigCheck {
+  /**
+   * Whether JWT_SECRET must be set (outside development mode). An app that verifies no token (the
+   * push worker) turns this off in its main file, before its configuration is first read.
+   */
+  static requireTokenSecret = true;
+
   @Env('PORT') @ToInt()
   @IsInt({ message: 'PORT must be a whole number between 0 and 65535, e.g. PORT=8080 (0 picks a free port)' })
   @Min(0, { message: 'PORT must be between 0 and 65535' })
@@ -88,7 +94,7 @@ export class CoreConfig implements ConfigCheck {
 
   checkConfig(): string[] {
     const problems: string[] = [];
-    if (!this.jwtSecret && !this.devMode) {
+    if (CoreConfig.requireTokenSecret && !this.jwtSecret && !this.devMode) {
       problems.push(
         'JWT_SECRET is not set: set it to the secret the login service signs tokens with ' +
           '(e.g. JWT_SECRET=$(openssl rand -hex 32)), or set CHAT_DEV_MODE=true on a development machine',
