@@ -19,16 +19,23 @@
 // - RSS per idle connection with BENCH_IDLE (10,000) sockets open on one process.
 // - BENCH_V2=1: gateway clients opt in to protocol v2 and every receiver reports a read position
 //   every 10 messages (the cost of receipts).
+// - Target gateway-push (BENCH_TARGETS=gateway,gateway-push; npm run bench:push runs it): the
+//   gateway with PUSH_PROVIDER=webhook, so every batch writes its outbox jobs, and a push-worker
+//   process that claims them when due (every recipient is connected, so they end skipped, as
+//   delivered); a webhook receiver in this process counts what is sent anyway.
 //
 // Everything talks to 127.0.0.1 only; every loop is bounded in count and time.
 //
 // Settings (environment): BENCH_TARGETS=relay,naive,gateway  BENCH_PAIRS=200  BENCH_STEP_MS=3000
-// BENCH_ROUNDS=3  BENCH_LOADS=500,1000,...  BENCH_IDLE=10000  BENCH_V2=0  BENCH_REDIS_URL
+// BENCH_ROUNDS=3  BENCH_LOADS=500,1000,...  BENCH_IDLE=10000 (off: no idle measure)  BENCH_V2=0
+// BENCH_RESULT_NAME=chat (the JSON files' name)  BENCH_SERVER_STDERR=1 (the servers' stderr here)  BENCH_REDIS_URL
 // BENCH_MYSQL_URL  BENCH_NODE_ARGS (extra node flags for the servers, e.g. --cpu-prof)
 // BENCH_GATEWAY_ENV (gateway settings to try, e.g. "CHAT_STORE_SHARDS=2")
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createConnection as tcpConnect } from 'node:net';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -50,6 +57,9 @@ const STEP_MS = int('BENCH_STEP_MS', 3000);
 const ROUNDS = int('BENCH_ROUNDS', 3);
 const V2 = process.env.BENCH_V2 === '1';
 const IDLE = int('BENCH_IDLE', 10_000);
+const IDLE_OFF = process.env.BENCH_IDLE === 'off';
+const RESULT_NAME = process.env.BENCH_RESULT_NAME ?? 'chat';
+const PUSH_WORKER_MAIN = join(ROOT, 'dist/apps/push-worker/main.js');
 const LOADS = (process.env.BENCH_LOADS ?? '500,1000,2000,3000,4000,6000,8000,10000,12000,16000,20000,24000,32000')
   .split(',')
   .map(Number);
@@ -138,7 +148,7 @@ async function startServer(name: string, args: string[], env: Record<string, str
   const child = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', process.env.BENCH_SERVER_STDERR === '1' ? 'inherit' : 'pipe'],
   });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -181,6 +191,8 @@ interface Target {
   dbStatus?(): Promise<DbStatus>;
   /** The WebSocket subprotocols its clients offer. */
   protocols?: string[];
+  /** With push on: what the outbox and the worker did during the run. */
+  push?(): Promise<{ notificationsSent: number; jobs: Record<string, number> }>;
   cleanup(): Promise<void>;
 }
 
@@ -253,8 +265,31 @@ async function naiveTarget(redis: Proc | undefined): Promise<Target> {
   };
 }
 
-async function gatewayTarget(redis: Proc | undefined): Promise<Target> {
-  const db = await benchDatabase('chat');
+/** A webhook receiver for the push-on gateway: answers 200 and counts. */
+async function webhookCounter(): Promise<{ url: string; received: () => number; close: () => Promise<void> }> {
+  let received = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received += 1;
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/push`,
+    received: () => received,
+    close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
+}
+
+async function gatewayTarget(redis: Proc | undefined, withPush = false): Promise<Target> {
+  const db = await benchDatabase(withPush ? 'chatpush' : 'chat');
+  const hook = withPush ? await webhookCounter() : undefined;
+  const pushEnv: Record<string, string> = hook
+    ? { PUSH_PROVIDER: 'webhook', PUSH_WEBHOOK_URL: hook.url, PUSH_WEBHOOK_SECRET: randomBytes(16).toString('hex') }
+    : {};
+  let worker: Proc | undefined;
   const { database, admin } = db;
   const databaseUrl = db.url;
   const key = new TextEncoder().encode(JWT_SECRET);
@@ -264,7 +299,7 @@ async function gatewayTarget(redis: Proc | undefined): Promise<Target> {
   const env = (index: number, redisOn: boolean): Record<string, string> => ({
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisOn ? REDIS_URL : '',
-    REDIS_KEY_PREFIX: `bench:${RUN_ID}:gw:`,
+    REDIS_KEY_PREFIX: `bench:${RUN_ID}:${withPush ? 'gw-push' : 'gw'}:`,
     JWT_SECRET,
     INSTANCE_ID: `bench-gw-${index + 1}`,
     // The first replica migrates; the others must not race it.
@@ -276,14 +311,18 @@ async function gatewayTarget(redis: Proc | undefined): Promise<Target> {
     CHAT_RATE_LIMIT_COUNT: '1000000000',
     CHAT_INBOUND_FRAMES_PER_SEC: '0',
     CHAT_INBOUND_OVERRUNS: '0',
+    ...pushEnv,
     // BENCH_GATEWAY_ENV="CHAT_STORE_SHARDS=2 CHAT_CONFIRM_DELAY_MS=1000": settings to compare.
     ...Object.fromEntries((process.env.BENCH_GATEWAY_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => kv.split('=') as [string, string])),
   });
   return {
-    name: 'chat gateway',
+    name: withPush ? 'chat gateway, push on' : 'chat gateway',
     start: async (index, port, options = {}) => {
       const proc = await startServer(`gateway-${index + 1}`, [GATEWAY_MAIN], env(index, options.redis !== false), port);
       migrated = true;
+      if (withPush && !worker) {
+        worker = await startServer('push-worker', [PUSH_WORKER_MAIN], { ...env(2, true), PUSH_DELAY_MS: process.env.PUSH_DELAY_MS ?? '3000' }, port + 5);
+      }
       return proc;
     },
     users: async (count) => {
@@ -312,10 +351,20 @@ async function gatewayTarget(redis: Proc | undefined): Promise<Target> {
       );
     },
     url: (port, user) => `ws://127.0.0.1:${port}/chat/${user.id}?token=${user.token}`,
-    extraProcs: () => [...(redis ? [redis] : []), ...(mariadb ? [{ name: 'mariadb', pid: mariadb }] : [])],
+    extraProcs: () => [...(worker ? [worker] : []), ...(redis ? [redis] : []), ...(mariadb ? [{ name: 'mariadb', pid: mariadb }] : [])],
     dbStatus: () => readDbStatus(admin),
     protocols: V2 ? ['chat.v2'] : [],
-    cleanup: db.drop,
+    push: hook
+      ? async () => {
+          const rows = (await admin.query(`SELECT state, COUNT(*) AS n FROM \`${database}\`.push_job GROUP BY state`)) as unknown as [{ state: string; n: number }[]];
+          return { notificationsSent: hook.received(), jobs: Object.fromEntries(rows[0].map((r) => [r.state, Number(r.n)])) };
+        }
+      : undefined,
+    cleanup: async () => {
+      if (worker) await stopServer(worker);
+      await hook?.close();
+      await db.drop();
+    },
   };
 }
 
@@ -695,6 +744,7 @@ async function main(): Promise<void> {
   const loadAtStart = loadAverage();
   const results: TargetResult[] = [];
   const idle: Record<string, TargetResult['idle'] | string> = {};
+  let pushOutcome: Awaited<ReturnType<NonNullable<Target['push']>>> | undefined;
 
   const targets: Target[] = [];
   if (wanted.includes('relay')) targets.push(relayTarget(redis));
@@ -703,6 +753,11 @@ async function main(): Promise<void> {
   if (wanted.includes('gateway')) {
     if (existsSync(GATEWAY_MAIN)) targets.push((gateway = await gatewayTarget(redis)));
     else log(`chat gateway: skipped, ${GATEWAY_MAIN} is missing (run npm run build first)`);
+  }
+  let gatewayPush: Target | undefined;
+  if (wanted.includes('gateway-push')) {
+    if (existsSync(GATEWAY_MAIN) && existsSync(PUSH_WORKER_MAIN)) targets.push((gatewayPush = await gatewayTarget(redis, true)));
+    else log(`chat gateway, push on: skipped, ${GATEWAY_MAIN} or ${PUSH_WORKER_MAIN} is missing (nest build chat-gateway, nest build push-worker)`);
   }
   log(`${PAIRS} cross-replica pairs, ${ROUNDS} rounds of ${STEP_MS} ms per level and target, taking turns${V2 ? '; protocol v2, a read frame every 10 messages' : ''}`);
   log(`load average at start: ${loadAtStart.join(' ')} on ${cpus().length} cores`);
@@ -715,11 +770,12 @@ async function main(): Promise<void> {
       for (const s of sessions) await closeSession(s);
       results.push(...sessions.map((s) => s.result));
     }
-    if (wanted.includes('relay')) {
+    if (wanted.includes('relay') && !IDLE_OFF) {
       log(`bare ws: ${IDLE} idle sockets`);
       idle['bare ws'] = await measureIdle(relayTarget(undefined), false);
     }
-    if (gateway) {
+    if (gatewayPush?.push) pushOutcome = await gatewayPush.push();
+    if (gateway && !IDLE_OFF) {
       log(`chat gateway: ${IDLE} idle sockets`);
       idle['chat gateway'] = await measureIdle(gateway, true);
     }
@@ -759,17 +815,19 @@ async function main(): Promise<void> {
     results,
     idle,
     goals,
+    ...(pushOutcome ? { push: { ...pushOutcome, kneeOff: ours?.knee?.deliveredPerSec ?? null, kneeOn: byName('chat gateway, push on')?.knee?.deliveredPerSec ?? null } } : {}),
   };
 
   printTable(results, idle);
   log('\ngoals:');
   for (const [name, g] of Object.entries(goals)) log(`  ${g.met ? 'met    ' : 'missed '} ${name}: ${g.value ?? '-'}`);
+  if (report.push) log(`push on: knee ${report.push.kneeOn ?? '-'} msg/s beside ${report.push.kneeOff ?? '-'} off; jobs ${JSON.stringify(report.push.jobs)}, ${report.push.notificationsSent} sent`);
   log(`load average at end: ${report.machine.loadAverageAtEnd.join(' ')}`);
   const dir = join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `chat-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const file = join(dir, `${RESULT_NAME}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(dir, 'chat-latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(dir, `${RESULT_NAME}-latest.json`), `${JSON.stringify(report, null, 2)}\n`);
   log(`\nwritten: ${file.slice(ROOT.length + 1)}`);
 }
 

@@ -14,7 +14,7 @@
 //
 // PUSH_* settings in the environment reach the gateway and the workers (recorded in the JSON).
 // Everything talks to 127.0.0.1 only; every wait is bounded.
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -43,6 +43,28 @@ const HOOK_SECRET = `hook-${randomBytes(16).toString('hex')}`;
 const SOURCE = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'];
 // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the gateway and the workers.
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
+// BENCH_PUSH_KNEE (1): afterwards, the chat knee with push on beside off, in one run of the chat
+// bench (bench/chat-bench.ts, targets gateway and gateway-push, alternating rounds; BENCH_LOADS and
+// BENCH_ROUNDS reach it), its JSON as bench/results/push-chat-*.json.
+const KNEE = process.env.BENCH_PUSH_KNEE !== '0';
+
+/** Runs the chat bench on the gateway with push off and on; answers the two knees. */
+function chatKnee(): { kneeOff: number | null; kneeOn: number | null; jobs: Record<string, number>; notificationsSent: number; levels: Record<string, unknown>[] } | string {
+  process.stdout.write('\nchat knee with push on beside off (bench/chat-bench.ts):\n');
+  const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'bench/chat-bench.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, BENCH_TARGETS: 'gateway,gateway-push', BENCH_IDLE: 'off', BENCH_RESULT_NAME: 'push-chat', BENCH_LOADS: process.env.BENCH_LOADS ?? '1000,2000,3000,4000,6000' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: 20 * 60_000,
+  });
+  if (run.status !== 0) return `the chat bench failed (exit ${run.status ?? run.signal})`;
+  const chat = JSON.parse(readFileSync(join(ROOT, 'bench/results/push-chat-latest.json'), 'utf8')) as {
+    push: { kneeOff: number | null; kneeOn: number | null; jobs: Record<string, number>; notificationsSent: number };
+    results: { target: string; levels: { offered: number; p50: number; p99: number; pass: boolean }[] }[];
+  };
+  return { ...chat.push, levels: chat.results.map((r) => ({ target: r.target, levels: r.levels.map((l) => ({ offered: l.offered, p50: l.p50, p99: l.p99, pass: l.pass })) })) };
+}
 
 type Arrival = { pushId: string; userId: number; count: number; at: number; verified: boolean };
 
@@ -218,12 +240,14 @@ async function main(): Promise<void> {
         environment: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PUSH_'))),
       },
       rounds,
+      chatKnee: KNEE ? chatKnee() : 'not measured (BENCH_PUSH_KNEE=0)',
     };
     const outDir = join(ROOT, 'bench/results');
     mkdirSync(outDir, { recursive: true });
     const stamp = report.date.replace(/[:.]/g, '-');
     writeFileSync(join(outDir, `push-${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(join(outDir, 'push-latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+    if (typeof report.chatKnee === 'object') process.stdout.write(`\nchat knee: ${report.chatKnee.kneeOn ?? '-'} msg/s with push on, ${report.chatKnee.kneeOff ?? '-'} off\n`);
     process.stdout.write(`\nwritten bench/results/push-${stamp}.json (and push-latest.json)\n`);
   } finally {
     for (const c of children) c.kill('SIGKILL');
