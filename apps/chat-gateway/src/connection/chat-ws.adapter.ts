@@ -53,10 +53,9 @@ export class ChatWsAdapter extends WsAdapter {
   }
 
   override bindErrorHandler(server: WebSocketServer): WebSocketServer {
-    server.on('connection', (ws: WebSocket) =>
-      // Without a listener ws would crash the process on a protocol error (e.g. an oversized frame).
-      ws.on('error', (err: Error & { code?: string }) => this.log.debug(`socket error ${err.code ?? ''}: ${err.message}`)),
-    );
+    // Without a listener ws would crash the process on a protocol error (e.g. an oversized
+    // frame); one function for every socket, so an idle socket carries no closure for it.
+    server.on('connection', (ws: WebSocket) => ws.on('error', logSocketError));
     server.on('error', (err: Error) => this.log.error(err.message));
     return server;
   }
@@ -100,6 +99,11 @@ export class ChatWsAdapter extends WsAdapter {
     req.chatVersion = decision.version;
     server.handleUpgrade(req, socket, head, (ws) => server.emit('connection', ws, req));
   }
+}
+
+const socketLog = new Logger('ChatWsAdapter');
+function logSocketError(err: Error & { code?: string }): void {
+  socketLog.debug(`socket error ${err.code ?? ''}: ${err.message}`);
 }
 
 function destroyOnError(this: Duplex): void {

@@ -82,7 +82,8 @@ export class ConnectionManager implements IngressSink<WsChatSocket> {
     ws.manager = this;
     ws.on('message', onMessage);
     ws.on('pong', onPong);
-    ws.once('close', onClose);
+    // `on`, not `once` (close comes once): once would wrap the listener in a closure per socket.
+    ws.on('close', onClose);
     this.delivery.attach(socket).catch((e: unknown) => {
       this.throttled.warn('attach', `attaching a socket of user ${userId} failed: ${String(e)}`);
       // 1011 tells the client to come back; its backlog stays undelivered until it does.

@@ -41,11 +41,12 @@ const OVERRUN_WINDOW_MS = 10_000;
  * CPU per user, whatever a client sends.
  */
 export class FrameIngress<O = unknown> {
-  private readonly queue: IncomingFrame[] = [];
+  /** Made with the first frame (an idle socket never sends one), like the overruns' times. */
+  private queue?: IncomingFrame[];
   private bytes = 0;
   private busy = false;
   private paused = false;
-  private overruns: number[] = [];
+  private overruns?: number[];
   private closed = false;
   /** Made the first time the replica's budget runs out while this socket waits for room. */
   private resumer?: () => void;
@@ -75,26 +76,28 @@ export class FrameIngress<O = unknown> {
   }
 
   get waiting(): number {
-    return this.queue.length;
+    return this.queue?.length ?? 0;
   }
 
   private push(data: Buffer, isBinary: boolean): void {
     if (this.closed) return;
     const frame: IncomingFrame = { raw: isBinary ? null : data.toString('utf8'), receivedAt: Date.now(), bytes: data.length };
-    this.queue.push(frame);
+    const queue = (this.queue ??= []);
+    queue.push(frame);
     this.bytes += frame.bytes;
     this.budget.take(frame.bytes);
-    if (!this.paused && (this.queue.length > this.limits.maxFrames || this.bytes > this.limits.maxBytes || this.budget.exhausted)) this.pause();
+    if (!this.paused && (queue.length > this.limits.maxFrames || this.bytes > this.limits.maxBytes || this.budget.exhausted)) this.pause();
     if (!this.busy) void this.run();
   }
 
   private async run(): Promise<void> {
     this.busy = true;
-    while (this.queue.length && !this.closed) {
+    const queue = this.queue!;
+    while (queue.length && !this.closed) {
       const wait = this.rate.take();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       if (this.closed) break;
-      const frame = this.queue.shift()!;
+      const frame = queue.shift()!;
       this.bytes -= frame.bytes;
       this.budget.give(frame.bytes);
       this.maybeResume();
@@ -112,12 +115,12 @@ export class FrameIngress<O = unknown> {
     this.ws.pause();
     this.sink.paused(this.owner);
     const now = Date.now();
-    this.overruns = this.overruns.filter((t) => now - t < OVERRUN_WINDOW_MS);
-    this.overruns.push(now);
-    if (this.limits.maxOverruns > 0 && this.overruns.length > this.limits.maxOverruns) {
+    const overruns = (this.overruns = (this.overruns ?? []).filter((t) => now - t < OVERRUN_WINDOW_MS));
+    overruns.push(now);
+    if (this.limits.maxOverruns > 0 && overruns.length > this.limits.maxOverruns) {
       // Closed: what it still sends is not read, and what waits is not handled.
       this.closed = true;
-      this.queue.length = 0;
+      if (this.queue) this.queue.length = 0;
       this.budget.give(this.bytes);
       this.bytes = 0;
       this.sink.flooding(this.owner);
@@ -128,7 +131,7 @@ export class FrameIngress<O = unknown> {
 
   private maybeResume(): void {
     if (!this.paused || this.closed) return;
-    if (this.queue.length > this.limits.maxFrames / 2 || this.bytes > this.limits.maxBytes / 2) return;
+    if (this.waiting > this.limits.maxFrames / 2 || this.bytes > this.limits.maxBytes / 2) return;
     if (this.budget.exhausted) return this.budget.whenRoom(this.resume);
     this.paused = false;
     this.ws.resume();
@@ -140,7 +143,7 @@ export class FrameIngress<O = unknown> {
     this.closed = true;
     this.budget.give(this.bytes);
     this.bytes = 0;
-    this.queue.length = 0;
+    if (this.queue) this.queue.length = 0;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { ChatSocket } from '../delivery/chat-socket';
+import type { ChatSocket, DrainListener } from '../delivery/chat-socket';
 import type { ProtocolVersion } from '../frames/frame-codec';
 
 /** How often a socket over its send budget is looked at until it drains. */
@@ -17,7 +17,8 @@ export class WsChatSocket implements ChatSocket {
   alive = true;
   private confirmations = 0;
   private waiting?: { seq: number; resolve: (ok: boolean) => void }[];
-  private drainListeners?: (() => void)[];
+  /** One listener (delivery's) on nearly every socket: held as it is, an array only for more. */
+  private drainListeners?: DrainListener | DrainListener[];
   private drainTimer?: NodeJS.Timeout;
   private over = false;
   private hasClosed = false;
@@ -80,8 +81,9 @@ export class WsChatSocket implements ChatSocket {
     return true;
   }
 
-  onDrain(listener: () => void): void {
-    (this.drainListeners ??= []).push(listener);
+  onDrain(listener: DrainListener): void {
+    const held = this.drainListeners;
+    this.drainListeners = held === undefined ? listener : Array.isArray(held) ? [...held, listener] : [held, listener];
   }
 
   confirm(timeoutMs: number): Promise<boolean> {
@@ -126,7 +128,9 @@ export class WsChatSocket implements ChatSocket {
       clearInterval(this.drainTimer);
       this.drainTimer = undefined;
       this.over = false;
-      if (this.isOpen) for (const listener of this.drainListeners ?? []) listener();
+      if (!this.isOpen || !this.drainListeners) return;
+      if (Array.isArray(this.drainListeners)) for (const listener of this.drainListeners) listener(this);
+      else this.drainListeners(this);
     }, DRAIN_POLL_MS);
     this.drainTimer.unref();
   }

@@ -1,6 +1,9 @@
 import type { ProtocolVersion } from '../frames/frame-codec';
 
 /** What delivery needs of a client connection, whatever carries it. */
+/** Told which socket drained. */
+export type DrainListener = (socket: ChatSocket) => void;
+
 export interface ChatSocket {
   /** `<instanceId>/<sequence>`: unique across replicas, so a sender's own socket can be skipped. */
   readonly id: string;
@@ -14,8 +17,11 @@ export interface ChatSocket {
   readonly overBudget: boolean;
   /** Writes one encoded frame; false (and nothing written) if the socket is gone. */
   send(data: string): boolean;
-  /** Called once each time the socket, having been over its budget, drains below half of it. */
-  onDrain(listener: () => void): void;
+  /**
+   * Called once each time the socket, having been over its budget, drains below half of it. The
+   * listener is told which socket drained, so one function can serve every socket.
+   */
+  onDrain(listener: DrainListener): void;
   /**
    * Resolves true once the client proves it has read everything sent so far (a protocol ping
    * answered: the pong comes back after the earlier frames), false if it does not in time.

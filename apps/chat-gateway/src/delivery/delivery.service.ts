@@ -39,6 +39,11 @@ export class DeliveryService implements OnModuleInit {
   private delivering = true;
   private readonly failures = new WeakMap<SocketSession, Map<number, number>>();
   private readonly slowTimers = new WeakMap<SocketSession, NodeJS.Timeout>();
+  /** One drain listener for every socket (a closure per socket would cost each idle one memory). */
+  private readonly onSocketDrained = (socket: ChatSocket): void => {
+    const session = this.registry.sessionOf(socket);
+    if (session) this.drained(session);
+  };
 
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
@@ -69,7 +74,7 @@ export class DeliveryService implements OnModuleInit {
    */
   async attach(socket: ChatSocket): Promise<void> {
     const session = new SocketSession(socket);
-    socket.onDrain(() => this.drained(session));
+    socket.onDrain(this.onSocketDrained);
     const others = [...this.registry.sessionsOf(socket.userId)];
     this.registry.add(session);
     const bound = this.config.readTimeoutMs;
