@@ -8,6 +8,11 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    // Plain CommonJS preloads for node -r (bench/idle-gc-hook.js).
+    files: ['bench/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { process: 'readonly', global: 'readonly' } },
+  },
+  {
     files: ['**/*.ts', '**/*.tsx', '**/*.mts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
