@@ -33,6 +33,8 @@ export const GUARD_MARGIN_MS = 250;
 /** After an unknown outcome, how long the store is asked again whether the batch made it. */
 const VERIFY_FOR_MS = 10 * 60_000;
 const VERIFY_EVERY_MS = 1000;
+/** At shutdown, how long the writer waits for outcomes being looked up (within CHAT_SHUTDOWN_GRACE_MS). */
+const LOOKUP_DRAIN_MS = 5000;
 
 /**
  * Groups concurrent sends into one transaction: one commit per message caps a replica at the
@@ -52,6 +54,8 @@ export class MessageWriter implements OnApplicationShutdown {
   private readonly throttled = new LogThrottle(this.logger);
   private readonly shards: SerialBatcher<Pending>[];
   private queued = 0;
+  /** Batches whose outcome a lost connection left unknown, being looked up. */
+  private readonly lookups = new Set<Promise<void>>();
 
   constructor(
     private readonly store: MessageStore,
@@ -82,13 +86,22 @@ export class MessageWriter implements OnApplicationShutdown {
     });
   }
 
-  /** Resolves once everything queued so far is written (graceful shutdown). */
-  async drain(): Promise<void> {
+  /**
+   * Resolves once everything queued so far is written (graceful shutdown), and the outcomes a
+   * lost connection left unknown are known, for at most `lookupWaitMs`: a send the database did
+   * store gets its late ack before the socket closes.
+   */
+  async drain(lookupWaitMs = LOOKUP_DRAIN_MS): Promise<void> {
     await Promise.all(this.shards.map((s) => s.drain()));
+    if (!this.lookups.size || lookupWaitMs <= 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.lookups), new Promise((r) => (timer = setTimeout(r, lookupWaitMs)))]);
+    clearTimeout(timer);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.drain();
+    // GracefulShutdown waited for the look-ups already, before the sockets closed.
+    await this.drain(0);
   }
 
   private expire(p: Pending): void {
@@ -130,7 +143,8 @@ export class MessageWriter implements OnApplicationShutdown {
       if (error instanceof OutcomeUnknownError) {
         this.throttled.warn('unknown', `storing ${live.length} message(s): ${error.message}; their senders are answered now, the outcome is checked later`);
         for (const p of live) this.expire(p);
-        void this.verify(live, items, guard);
+        const lookup: Promise<void> = this.verify(live, items, guard).finally(() => this.lookups.delete(lookup));
+        this.lookups.add(lookup);
         return;
       }
       if (!(error instanceof StoreExpiredError)) {
