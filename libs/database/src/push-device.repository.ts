@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { SqlDialect, sqlDialect } from './sql-dialect';
+import { placeholders, SqlDialect, sqlDialect } from './sql-dialect';
 import { affectedRows } from './affected-rows';
 
 export type PushPlatform = 'fcm' | 'apns' | 'webhook';
@@ -45,7 +45,7 @@ export class PushDeviceRepository {
   /** Tokens the provider reported gone, whoever holds them. */
   async removeTokens(deviceTokens: readonly string[]): Promise<number> {
     if (!deviceTokens.length) return 0;
-    return affectedRows(this.db, `DELETE FROM push_device WHERE device_token IN (${deviceTokens.map(() => '?').join(', ')})`, [...deviceTokens]);
+    return affectedRows(this.db, `DELETE FROM push_device WHERE device_token IN (${placeholders(deviceTokens)})`, [...deviceTokens]);
   }
 
   /** The devices of each of these users, oldest first (a user without one is absent). */
@@ -54,7 +54,7 @@ export class PushDeviceRepository {
     const ids = [...new Set(userIds)];
     if (!ids.length) return devices;
     const rows: (DeviceRow & { user_id: number | string })[] = await this.db.query(
-      `SELECT user_id, platform, device_token, app_id FROM push_device WHERE user_id IN (${ids.map(() => '?').join(', ')}) ORDER BY id`,
+      `SELECT user_id, platform, device_token, app_id FROM push_device WHERE user_id IN (${placeholders(ids)}) ORDER BY id`,
       ids,
     );
     for (const r of rows) {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { displayName } from './user.repository';
 import { affectedRows } from './affected-rows';
-import { SqlDialect, sqlDialect } from './sql-dialect';
+import { placeholders, SqlDialect, sqlDialect } from './sql-dialect';
 
 export type PushJobState = 'pending' | 'sending' | 'sent' | 'skipped' | 'dead';
 
@@ -63,7 +63,6 @@ export type JobEnd = { state: 'sent'; at: number; count: number } | { state: 'sk
 
 /** Jobs per UNION statement (SQLite allows 500 compound parts). */
 const UNION_MAX = 100;
-const marks = (values: readonly unknown[]): string => values.map(() => '?').join(', ');
 const chunks = <T>(items: readonly T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 const JOB_COLUMNS =
@@ -72,11 +71,9 @@ const JOB_COLUMNS =
 /** The push outbox (push_job): named queries of the worker (claim, finish) and of the admin CLI. */
 @Injectable()
 export class PushJobRepository {
-  private readonly mysql: boolean;
   private readonly dialect: SqlDialect;
 
   constructor(@InjectDataSource() private readonly db: DataSource) {
-    this.mysql = db.options.type === 'mysql' || db.options.type === 'mariadb';
     this.dialect = sqlDialect(db);
   }
 
@@ -90,12 +87,12 @@ export class PushJobRepository {
     const leaseUntil = now + leaseMs;
     const claim = async (tx: EntityManager) => {
       const rows: { id: number | string }[] = await tx.query(
-        `SELECT id FROM push_job WHERE available_at <= ? ORDER BY available_at LIMIT ?${this.mysql ? ' FOR UPDATE SKIP LOCKED' : ''}`,
+        `SELECT id FROM push_job WHERE available_at <= ? ORDER BY available_at LIMIT ?${this.dialect.mysql ? ' FOR UPDATE SKIP LOCKED' : ''}`,
         [now, limit],
       );
       if (!rows.length) return [];
       const ids = rows.map((r) => Number(r.id));
-      const list = ids.map(() => '?').join(', ');
+      const list = placeholders(ids);
       await tx.query(
         `UPDATE push_job SET state = 'sending', open_slot = NULL, attempts = attempts + 1, lease_owner = ?, lease_until = ?, available_at = ?, updated_at = ? WHERE id IN (${list})`,
         [owner, leaseUntil, leaseUntil, now, ...ids],
@@ -103,7 +100,7 @@ export class PushJobRepository {
       const claimed: JobRow[] = await tx.query(`SELECT ${JOB_COLUMNS} FROM push_job WHERE id IN (${list}) ORDER BY due_at`, ids);
       return claimed.map(toClaimed);
     };
-    return this.mysql ? this.db.transaction('READ COMMITTED', claim) : this.db.transaction(claim);
+    return this.dialect.mysql ? this.db.transaction('READ COMMITTED', claim) : this.db.transaction(claim);
   }
 
   /**
@@ -119,9 +116,9 @@ export class PushJobRepository {
     const userIds = [...new Set(jobs.map((j) => j.userId))];
     const [messages, friends, badges] = await Promise.all([
       Promise.all(chunks(jobs, UNION_MAX).map((part) => this.unreachedMessages(part))).then((r) => r.flat()),
-      this.db.query(`SELECT id, name, phone FROM \`user\` WHERE id IN (${marks(friendIds)})`, friendIds) as Promise<{ id: number | string; name: string | null; phone: string | null }[]>,
+      this.db.query(`SELECT id, name, phone FROM \`user\` WHERE id IN (${placeholders(friendIds)})`, friendIds) as Promise<{ id: number | string; name: string | null; phone: string | null }[]>,
       this.db.query(
-        `SELECT user_id, COALESCE(SUM(received_count - read_count), 0) AS n FROM conversation_member WHERE user_id IN (${marks(userIds)}) GROUP BY user_id`,
+        `SELECT user_id, COALESCE(SUM(received_count - read_count), 0) AS n FROM conversation_member WHERE user_id IN (${placeholders(userIds)}) GROUP BY user_id`,
         userIds,
       ) as Promise<{ user_id: number | string; n: number | string }[]>,
     ]);
@@ -163,7 +160,7 @@ export class PushJobRepository {
     const record = async (tx: EntityManager): Promise<Set<number>> => {
       const ids = ends.map((e) => e.id);
       const held: { id: number | string }[] = await tx.query(
-        `SELECT id FROM push_job WHERE id IN (${marks(ids)}) AND state = 'sending' AND lease_owner = ?${this.mysql ? ' FOR UPDATE' : ''}`,
+        `SELECT id FROM push_job WHERE id IN (${placeholders(ids)}) AND state = 'sending' AND lease_owner = ?${this.dialect.mysql ? ' FOR UPDATE' : ''}`,
         [...ids, owner],
       );
       const ours = new Set(held.map((r) => Number(r.id)));
@@ -193,12 +190,12 @@ export class PushJobRepository {
       }
       const mineIds = mine.map((e) => e.id);
       await tx.query(
-        `UPDATE push_job SET ${sets.join(', ')}, available_at = NULL, lease_owner = NULL, lease_until = NULL WHERE id IN (${marks(mineIds)})`,
+        `UPDATE push_job SET ${sets.join(', ')}, available_at = NULL, lease_owner = NULL, lease_until = NULL WHERE id IN (${placeholders(mineIds)})`,
         [...params, ...mineIds],
       );
       return ours;
     };
-    return this.mysql ? this.db.transaction('READ COMMITTED', record) : this.db.transaction(record);
+    return this.dialect.mysql ? this.db.transaction('READ COMMITTED', record) : this.db.transaction(record);
   }
 
   /** Gives a job back for another try at `availableAt`. */
@@ -220,7 +217,7 @@ export class PushJobRepository {
   async pruneFinished(storedBefore: number, limit: number): Promise<number> {
     return affectedRows(
       this.db,
-      this.mysql
+      this.dialect.mysql
         ? 'DELETE FROM push_job WHERE available_at IS NULL AND stored_at < ? ORDER BY id LIMIT ?'
         : 'DELETE FROM push_job WHERE id IN (SELECT id FROM push_job WHERE available_at IS NULL AND stored_at < ? ORDER BY id LIMIT ?)',
       [storedBefore, limit],

@@ -12,6 +12,9 @@ export interface SqlDialect {
   greatest(a: string, b: string): string;
 }
 
+/** The `?, ?, …` of an `IN (…)` list, one per value. */
+export const placeholders = (values: readonly unknown[]): string => values.map(() => '?').join(', ');
+
 export function sqlDialect(dataSource: DataSource): SqlDialect {
   const mysql = dataSource.options.type === 'mysql' || dataSource.options.type === 'mariadb';
   const merge = (column: string, how: UpsertMerge, inserted: string) =>
