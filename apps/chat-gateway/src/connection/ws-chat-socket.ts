@@ -17,8 +17,8 @@ export class WsChatSocket implements ChatSocket {
   alive = true;
   private confirmations = 0;
   private waiting?: { seq: number; resolve: (ok: boolean) => void }[];
-  /** One listener (delivery's) on nearly every socket: held as it is, an array only for more. */
-  private drainListeners?: DrainListener | DrainListener[];
+  /** Delivery's drain listener (one function for every socket). */
+  private drainListener?: DrainListener;
   private drainTimer?: NodeJS.Timeout;
   private over = false;
   private hasClosed = false;
@@ -82,8 +82,7 @@ export class WsChatSocket implements ChatSocket {
   }
 
   onDrain(listener: DrainListener): void {
-    const held = this.drainListeners;
-    this.drainListeners = held === undefined ? listener : Array.isArray(held) ? [...held, listener] : [held, listener];
+    this.drainListener = listener;
   }
 
   confirm(timeoutMs: number): Promise<boolean> {
@@ -128,9 +127,7 @@ export class WsChatSocket implements ChatSocket {
       clearInterval(this.drainTimer);
       this.drainTimer = undefined;
       this.over = false;
-      if (!this.isOpen || !this.drainListeners) return;
-      if (Array.isArray(this.drainListeners)) for (const listener of this.drainListeners) listener(this);
-      else this.drainListeners(this);
+      if (this.isOpen) this.drainListener?.(this);
     }, DRAIN_POLL_MS);
     this.drainTimer.unref();
   }

@@ -18,8 +18,9 @@ export interface ChatSocket {
   /** Writes one encoded frame; false (and nothing written) if the socket is gone. */
   send(data: string): boolean;
   /**
-   * Called once each time the socket, having been over its budget, drains below half of it. The
-   * listener is told which socket drained, so one function can serve every socket.
+   * Sets the listener called once each time the socket, having been over its budget, drains
+   * below half of it (a later call replaces it). It is told which socket drained, so one
+   * function can serve every socket.
    */
   onDrain(listener: DrainListener): void;
   /**
