@@ -82,6 +82,17 @@ function repositorySuite(engine: string, url: () => string, options: { stepwise?
       expect(await memberRow(b.id, a.id)).toMatchObject({ last_seq: 2, received_count: 2 });
     });
 
+    it('leaves no trace of a first conversation whose batch came after its deadline', async () => {
+      const [a, b] = await Promise.all([newUser(), newUser()]);
+      await expect(repo.storeBatch([msg(a.id, b.id, 'too late')], Date.now() - 1)).rejects.toBeInstanceOf(StoreExpiredError);
+      const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM conversation WHERE user_lo = ? AND user_hi = ?', [Math.min(a.id, b.id), Math.max(a.id, b.id)]);
+      expect(Number(n)).toBe(0);
+      expect(await memberRow(b.id, a.id)).toBeUndefined();
+      // The connection that refused it writes the next batch as usual.
+      const [first] = await repo.storeBatch([msg(a.id, b.id, 'in time')]);
+      expect(first.message.seq).toBe(1);
+    });
+
     it('answers a clientMsgId another writer stored first with that row, storing nothing twice', async () => {
       const [a, b] = await Promise.all([newUser(), newUser()]);
       const [x, y] = await Promise.all([repo.storeBatch([msg(a.id, b.id, 'raced', 'race-1')]), repo.storeBatch([msg(a.id, b.id, 'raced', 'race-1'), msg(a.id, b.id, 'other')])]);

@@ -29,8 +29,11 @@ export function batchStatements(plan: BatchPlan, deadline: number, outbox?: Outb
   const statements = [
     "SET @chat_batch_ok := (TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) < ?)",
     'START TRANSACTION',
+    // Plain VALUES in the plan's (lo, hi) order: a derived table here costs MariaDB a temporary
+    // table per batch, about a quarter of the batch's CPU. Past the deadline the count is NULL and
+    // the statement fails (ER_BAD_NULL_ERROR): nothing runs after it, the batch is rolled back.
     `INSERT INTO conversation (user_lo, user_hi, message_count)
-       SELECT v.lo, v.hi, v.n FROM (${valuesTable(['lo', 'hi', 'n'], plan.shares.length)}) v WHERE @chat_batch_ok ORDER BY v.lo, v.hi
+       VALUES ${plan.shares.map(() => '(?, ?, IF(@chat_batch_ok, ?, NULL))').join(', ')}
        ON DUPLICATE KEY UPDATE message_count = message_count + VALUES(message_count)`,
     `INSERT INTO \`message\` (sender, \`to\`, text, update_time, create_time, conversation_id, seq, client_msg_id)
        SELECT STRAIGHT_JOIN v.s, v.t, v.x, v.tm, v.tm, c.id, c.message_count - v.b, v.k
@@ -113,6 +116,8 @@ export class MariaDbBatchWriter implements BatchWriter {
       if (driverErrorCode(e)?.startsWith('ER_')) {
         // The server refused a statement: the rest of the query (COMMIT included) did not run.
         await query(conn, 'ROLLBACK', []).catch(() => conn.destroy());
+        // The deadline guard of the counters (the only NULL the batch can hold).
+        if (driverErrorCode(e) === 'ER_BAD_NULL_ERROR') return 'expired';
         throw e;
       }
       // The connection failed with the batch on it: committed or not, nobody can say yet.
