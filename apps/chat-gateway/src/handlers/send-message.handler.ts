@@ -65,7 +65,13 @@ export class SendMessageHandler {
         this.stored(ctx, command, outcome.message);
         return;
       case 'refused':
-        this.metrics.framesIn.inc({ outcome: 'failed' });
+        if (outcome.error.code === ErrorCode.RateLimited) {
+          // Over the limit, as Redis counted it while the send waited for its batch.
+          this.metrics.framesIn.inc({ outcome: 'refused' });
+          this.countRateRefusal(socket);
+        } else {
+          this.metrics.framesIn.inc({ outcome: 'failed' });
+        }
         this.delivery.noteSendFailed(socket, command.to);
         ctx.reply(refusalFrame(outcome.error, this.clock.wallClock(), command.to, command.clientMsgId));
         return;

@@ -99,6 +99,38 @@ describe('MessageWriter', () => {
     expect(results.map((r) => message(r).id)).toEqual([2, 3, 4, 5]);
   });
 
+  it('writes a batch once its admissions say yes, leaving out the sends they refuse, in order', async () => {
+    let admitFirst!: (ok: boolean) => void;
+    let admitThird!: (ok: boolean) => void;
+    const a = writer.submit(msg(1), far(), new Promise((r) => (admitFirst = r)));
+    const b = writer.submit(msg(2), far());
+    const c = writer.submit(msg(3), far(), new Promise((r) => (admitThird = r)));
+    await tick();
+    // The count of the first is still under way: nothing reaches the database before it.
+    expect(store.batches).toEqual([]);
+    admitFirst(true);
+    await tick();
+    expect(store.batches).toEqual([]);
+    admitThird(false);
+    await until(() => store.batches.length === 1);
+    expect(store.batches[0]).toEqual([msg(1), msg(2)]);
+    expect(await c).toEqual({ kind: 'inadmissible' });
+    store.release();
+    expect([message(await a).text, message(await b).text]).toEqual(['m1', 'm2']);
+  });
+
+  it('gives a send whose admission is still under way at its deadline the deadline answer', async () => {
+    const p = writer.submit(msg(1), Date.now() + 30, new Promise<boolean>(() => undefined));
+    expect(await p).toEqual({ kind: 'failed' });
+    expect(store.batches).toEqual([]);
+    // The batch it held up is over: the next send is written.
+    const next = writer.submit(msg(2), far());
+    await until(() => store.batches.length === 1);
+    expect(store.batches[0]).toEqual([msg(2)]);
+    store.release();
+    expect(message(await next).text).toBe('m2');
+  });
+
   it('answers every message of a failed batch as not stored and carries on with the next', async () => {
     store.fail = new Error('database down');
     const a = writer.submit(msg(1), far());

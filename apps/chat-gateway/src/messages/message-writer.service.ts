@@ -9,6 +9,7 @@ import { SerialBatcher } from '@app/common';
  * How a send ended, by its deadline:
  * - stored / duplicate: in the database (a duplicate: its clientMsgId was stored before);
  * - failed: not stored, and never will be;
+ * - inadmissible: its admission (see submit) said no: not stored;
  * - timeout: no answer by the deadline; `later` tells, once the database does, whether it was
  *   stored after all (it then keeps its receive time) or not.
  */
@@ -16,11 +17,13 @@ export type WriteOutcome =
   | { kind: 'stored'; message: StoredMessage }
   | { kind: 'duplicate'; message: StoredMessage }
   | { kind: 'failed' }
+  | { kind: 'inadmissible' }
   | { kind: 'timeout'; later: Promise<StoredMessage | null> };
 
 interface Pending {
   item: NewMessage;
   deadline: number;
+  admission?: Promise<boolean>;
   /** queued: not yet sent to the database; writing: in a batch on its way; answered: timed out while writing. */
   state: 'queued' | 'writing' | 'answered' | 'done';
   resolve: (o: WriteOutcome) => void;
@@ -72,13 +75,19 @@ export class MessageWriter implements OnApplicationShutdown {
     return this.queued;
   }
 
-  /** Stores `item` unless `deadline` (epoch ms) passes first. Never rejects. */
-  submit(item: NewMessage, deadline: number): Promise<WriteOutcome> {
+  /**
+   * Stores `item` unless `deadline` (epoch ms) passes first. Never rejects. `admission`, a check
+   * still under way when the send is queued (the rate limit's count in Redis), must resolve true
+   * before the batch is written, or the send is answered `inadmissible` and not written: the
+   * check's round trip overlaps the wait for the batch instead of coming before it, and the send
+   * holds its place in its conversation's order meanwhile.
+   */
+  submit(item: NewMessage, deadline: number, admission?: Promise<boolean>): Promise<WriteOutcome> {
     const lo = Math.min(item.senderId, item.to);
     const hi = Math.max(item.senderId, item.to);
     const shard = this.shards[(lo * 31 + hi) % this.shards.length];
     return new Promise((resolve) => {
-      const pending: Pending = { item, deadline, state: 'queued', resolve };
+      const pending: Pending = { item, deadline, state: 'queued', resolve, admission };
       this.queued += 1;
       pending.timer = setTimeout(() => this.expire(pending), Math.max(0, deadline - Date.now()));
       pending.timer.unref();
@@ -129,6 +138,7 @@ export class MessageWriter implements OnApplicationShutdown {
   }
 
   private async write(batch: Pending[]): Promise<void> {
+    await this.admit(batch);
     const live = batch.filter((p) => p.state === 'queued');
     if (!live.length) return;
     for (const p of live) p.state = 'writing';
@@ -154,6 +164,24 @@ export class MessageWriter implements OnApplicationShutdown {
     } finally {
       stopTimer?.();
     }
+  }
+
+  /**
+   * Waits for the batch's admissions still under way, at most until the last of their deadlines
+   * (by then each has been answered `failed`); a send refused there is answered, not written.
+   */
+  private async admit(batch: Pending[]): Promise<void> {
+    const checked = batch.filter((p) => p.admission !== undefined);
+    if (!checked.length) return;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), Math.max(0, Math.max(...checked.map((p) => p.deadline)) - Date.now()));
+    });
+    const verdicts = await Promise.race([Promise.all(checked.map((p) => p.admission!.catch(() => false))), expired]);
+    clearTimeout(timer);
+    checked.forEach((p, i) => {
+      if (verdicts?.[i] === false && p.state === 'queued') this.finish(p, { kind: 'inadmissible' });
+    });
   }
 
   /** After a lost connection: looks the batch up until the database answers (the deadline has passed by then). */

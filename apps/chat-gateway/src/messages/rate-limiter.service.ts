@@ -48,6 +48,14 @@ export class RateLimiter implements OnApplicationShutdown {
    * with whatever else is sent in the same tick).
    */
   async allow(userId: number): Promise<boolean> {
+    return this.admit(userId);
+  }
+
+  /**
+   * As allow(), answered at once when this process knows (no limit, already over it, counting
+   * locally), and as a promise while Redis counts, so the caller can go on meanwhile. Never rejects.
+   */
+  admit(userId: number): boolean | Promise<boolean> {
     if (this.config.rateLimitCount === 0) return true;
     const window = Math.floor(Date.now() / this.windowMs);
     if (window !== this.localWindow) {
@@ -56,21 +64,27 @@ export class RateLimiter implements OnApplicationShutdown {
       this.localWindow = window;
     }
     if (this.over.has(userId)) return false;
-    let n: number | undefined;
-    if (this.redis?.status === 'ready') {
-      try {
-        const key = `${this.bus.keyPrefix}rl:{${userId}}:${window}`;
-        n = Number(await (this.redis as unknown as CountingRedis).chatRateCount(key, String(this.windowMs * 2)));
-      } catch (e) {
+    if (this.redis?.status !== 'ready') return this.verdict(userId, window, this.countLocally(userId));
+    const key = `${this.bus.keyPrefix}rl:{${userId}}:${window}`;
+    return (this.redis as unknown as CountingRedis).chatRateCount(key, String(this.windowMs * 2)).then(
+      (n) => this.verdict(userId, window, Number(n)),
+      (e: unknown) => {
         this.logger.debug(`rate-limit count in Redis failed, counting locally: ${String(e)}`);
-      }
-    }
-    if (n === undefined) {
-      n = (this.local.get(userId) ?? 0) + 1;
-      this.local.set(userId, n);
-    }
+        return this.verdict(userId, window, this.countLocally(userId));
+      },
+    );
+  }
+
+  private countLocally(userId: number): number {
+    const n = (this.local.get(userId) ?? 0) + 1;
+    this.local.set(userId, n);
+    return n;
+  }
+
+  /** `n`: the user's count in `window`; an answer that comes after the window ended marks nothing. */
+  private verdict(userId: number, window: number, n: number): boolean {
     if (n <= this.config.rateLimitCount) return true;
-    this.over.add(userId);
+    if (window === this.localWindow) this.over.add(userId);
     return false;
   }
 

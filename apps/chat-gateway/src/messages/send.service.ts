@@ -24,6 +24,8 @@ export interface AcceptedSend {
   receivedAt: number;
   /** The sender's socket reads delivered receipts (protocol v2). */
   receipts?: boolean;
+  /** The rate limit's count, still under way in Redis: the send is stored only if it says yes. */
+  admission?: Promise<boolean>;
 }
 
 /**
@@ -40,6 +42,12 @@ export type SendOutcome =
   | { kind: 'repeat'; message: StoredMessage }
   | { kind: 'refused'; error: DomainError }
   | { kind: 'late'; error: DomainError; later: Promise<StoredMessage | null> };
+
+const rateLimited = (limit: number, windowSec: number) =>
+  new DomainError(
+    ErrorCode.RateLimited,
+    `发送过于频繁：每 ${windowSec} 秒最多 ${limit} 条，请稍后再发 (rate limit: at most ${limit} messages per ${windowSec} s)`,
+  );
 
 const storeUnavailable = () =>
   new DomainError(ErrorCode.StoreUnavailable, '消息未能保存，请稍后重试 (the message could not be stored in time; try again)');
@@ -61,19 +69,27 @@ export class SendService {
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
   ) {}
 
-  /** Checks the rate limit and the recipient; the message's time is its receive time. Throws DomainError. */
+  /**
+   * Checks the rate limit and the recipient; the message's time is its receive time. Throws
+   * DomainError. A rate-limit count still under way in Redis is not waited for: it travels with
+   * the send as `admission`, and store() answers RATE_LIMITED if it says no (the refusal is the
+   * same, the round trip overlaps the wait for the database).
+   */
   async accept(senderId: number, request: SendRequest, receivedAt: number, receipts = false): Promise<AcceptedSend> {
-    if (!(await this.limiter.allow(senderId))) {
-      throw new DomainError(
-        ErrorCode.RateLimited,
-        `发送过于频繁：每 ${this.config.rateLimitWindowSec} 秒最多 ${this.limiter.limit} 条，请稍后再发 (rate limit: at most ${this.limiter.limit} messages per ${this.config.rateLimitWindowSec} s)`,
-      );
-    }
-    const [recipient, sender] = await Promise.all([this.directory.find(request.to), this.directory.find(senderId)]).catch(() => {
+    const admitted = this.limiter.admit(senderId);
+    if (admitted === false) throw this.rateLimited();
+    const [recipient, sender] = await Promise.all([this.directory.find(request.to), this.directory.find(senderId)]).catch(async () => {
+      if ((await admitted) === false) throw this.rateLimited();
       throw new DomainError(ErrorCode.StoreUnavailable, '服务暂不可用，消息未保存，请稍后重试 (the database is unavailable; try again)');
     });
-    if (!recipient) throw new DomainError(ErrorCode.UserNotFound, LegacyMessages.userNotFound);
-    return { senderId, senderName: sender?.name ?? '', request, time: this.clock.wallClock(new Date(receivedAt)), receivedAt, receipts };
+    if (!recipient) {
+      // Over the limit comes first, as when the count was waited for.
+      if ((await admitted) === false) throw this.rateLimited();
+      throw new DomainError(ErrorCode.UserNotFound, LegacyMessages.userNotFound);
+    }
+    const send: AcceptedSend = { senderId, senderName: sender?.name ?? '', request, time: this.clock.wallClock(new Date(receivedAt)), receivedAt, receipts };
+    if (admitted !== true) send.admission = admitted;
+    return send;
   }
 
   /** Stores, then publishes. Sends accepted in order are stored in that order per conversation. */
@@ -82,6 +98,7 @@ export class SendService {
     const outcome = await this.writer.submit(
       { senderId: send.senderId, to: request.to, text: request.text, time: send.time, clientMsgId: request.clientMsgId },
       send.receivedAt + this.config.storeTimeoutMs,
+      send.admission,
     );
     switch (outcome.kind) {
       case 'stored':
@@ -100,6 +117,8 @@ export class SendService {
         }
         return { kind: 'repeat', message: m };
       }
+      case 'inadmissible':
+        return { kind: 'refused', error: this.rateLimited() };
       case 'failed':
         return { kind: 'refused', error: storeUnavailable() };
       case 'timeout':
@@ -112,6 +131,10 @@ export class SendService {
           }),
         };
     }
+  }
+
+  private rateLimited(): DomainError {
+    return rateLimited(this.limiter.limit, this.config.rateLimitWindowSec);
   }
 
   private publish(send: AcceptedSend, m: StoredMessage, originSocket: string): void {
