@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { ChatClock } from '@app/common';
 import { CoreConfig } from '@app/config';
-import { format } from 'mysql2';
+import { createConnection, format } from 'mysql2';
 import { batchStatements, dataSourceOptions, MessageStore, NewMessage, planBatch, StepwiseBatchWriter, StoreExpiredError, UserRepository } from '@app/database';
 import { describeMariaDb, testMariaDbUrl } from '../support/infra';
 import { freshPhone, tempSqlite } from '../support/test-app';
@@ -143,6 +143,43 @@ describeMariaDb('MariaDB', () => {
 });
 
 describeMariaDb('the one-round-trip batch on MariaDB', () => {
+  it('refuses a batch past its deadline on a server without strict mode too, writing nothing', async () => {
+    const ds = new DataSource(dataSourceOptions(testMariaDbUrl()!, false));
+    await ds.initialize();
+    // One session as a permissive legacy server would have it, taking the batch as the writer sends it.
+    const session = createConnection({ uri: testMariaDbUrl()!, multipleStatements: true });
+    try {
+      const users = new UserRepository(ds);
+      const [a, b, c] = await Promise.all([0, 1, 2].map(() => users.create({ phone: freshPhone(), time: clock.wallClock() })));
+      const store = new MessageStore(ds, Object.assign(new CoreConfig(), { databaseUrl: testMariaDbUrl()! }));
+      await store.storeBatch([{ senderId: a.id, to: b.id, text: 'before', time: clock.wallClock() }]);
+      await store.onApplicationShutdown();
+      const late = [
+        { senderId: a.id, to: b.id, text: 'late', time: clock.wallClock() },
+        { senderId: a.id, to: c.id, text: 'late, new conversation', time: clock.wallClock() },
+      ];
+      const { statements, params } = batchStatements(planBatch(late), Date.now() - 1);
+      await session.promise().query("SET SESSION sql_mode = ''");
+      const error = await session
+        .promise()
+        .query(statements.join(';\n'), params)
+        .then(
+          () => null,
+          (e: { code?: string }) => e,
+        );
+      await session.promise().query('ROLLBACK');
+      expect(error?.code).toBe('ER_BAD_NULL_ERROR');
+      const rows = (await ds.query('SELECT user_lo, user_hi, message_count FROM conversation WHERE user_lo IN (?, ?) OR user_hi IN (?, ?)', [a.id, c.id, a.id, c.id])) as {
+        message_count: number;
+      }[];
+      // The existing conversation keeps its count; the new one has no row.
+      expect(rows.map((r) => Number(r.message_count))).toEqual([1]);
+    } finally {
+      session.destroy();
+      await ds.destroy();
+    }
+  });
+
   // An INSERT ... SELECT share-locks every row it reads: a scan of `conversation` would lock all
   // of them and collide with every other batch (deadlocks between replicas: seen in the soak,
   // where the tables grew from empty and the planner, on stale statistics, scanned). Each read

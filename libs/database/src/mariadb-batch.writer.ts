@@ -32,7 +32,9 @@ export function batchStatements(plan: BatchPlan, deadline: number, outbox?: Outb
     // Plain VALUES in the plan's (lo, hi) order: a derived table here costs MariaDB a temporary
     // table per batch, about a quarter of the batch's CPU. Past the deadline the count is NULL and
     // the statement fails (ER_BAD_NULL_ERROR): nothing runs after it, the batch is rolled back.
-    `INSERT INTO conversation (user_lo, user_hi, message_count)
+    // Strict for this statement whatever the server's sql_mode (a legacy server may run without):
+    // otherwise the NULL would become a 0 with a warning, and a new conversation an empty row.
+    `SET STATEMENT sql_mode = 'STRICT_ALL_TABLES' FOR INSERT INTO conversation (user_lo, user_hi, message_count)
        VALUES ${plan.shares.map(() => '(?, ?, IF(@chat_batch_ok, ?, NULL))').join(', ')}
        ON DUPLICATE KEY UPDATE message_count = message_count + VALUES(message_count)`,
     `INSERT INTO \`message\` (sender, \`to\`, text, update_time, create_time, conversation_id, seq, client_msg_id)
