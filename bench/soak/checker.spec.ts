@@ -113,6 +113,18 @@ describe('checkSoak', () => {
     expect(failuresOf(f, 0).join('\n')).toMatch(/1 phantom/);
   });
 
+  it('does not call a send a phantom when an attempt after its refusals got no answer and stored it', () => {
+    const run = cleanRun();
+    run.rows.push(row(104, 4, 'closed'));
+    // Five refusals while the database was away, then a sixth attempt whose socket closed before its ack.
+    run.sends.push(send('closed', { attempts: 6, errors: Array(5).fill('STORE_UNAVAILABLE'), gaveUp: true }));
+    for (const d of run.devices.filter((d) => d.device === 20)) d.receipts.push(receipt(run.rows[3]));
+    const f = checkSoak(run);
+    expect(f.phantom.total).toBe(0);
+    expect(f.sends.storedByUnansweredAttempt).toBe(1);
+    expect(failuresOf(f, 0)).toEqual([]);
+  });
+
   it('does not call a refused send that was retried and acked a phantom', () => {
     const run = cleanRun();
     run.sends[0].errors = ['STORE_UNAVAILABLE'];

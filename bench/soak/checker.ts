@@ -101,6 +101,8 @@ export interface SoakFindings {
     refused: Record<string, number>;
     /** Modern sends that got neither an ack nor an error, ever. */
     unanswered: number;
+    /** Refused at least once, then stored by an attempt that got no answer (its socket closed, or it timed out): not a phantom. */
+    storedByUnansweredAttempt: number;
     /** Attempts that timed out (retried or given up). */
     attemptTimeouts: number;
     gaveUp: number;
@@ -153,7 +155,7 @@ export function checkSoak(input: CheckInput): SoakFindings {
   }
 
   const findings: SoakFindings = {
-    sends: { total: 0, legacy: 0, modern: 0, flood: 0, attempts: 0, stored: 0, acked: 0, refused: {}, unanswered: 0, attemptTimeouts: 0, gaveUp: 0 },
+    sends: { total: 0, legacy: 0, modern: 0, flood: 0, attempts: 0, stored: 0, acked: 0, refused: {}, unanswered: 0, storedByUnansweredAttempt: 0, attemptTimeouts: 0, gaveUp: 0 },
     lost: { total: 0, ackedNotStored: 0, storedNotReceived: 0, samples: [] },
     phantom: { total: 0, samples: [] },
     duplicates: { total: 0, devices: 0, maxPerDevice: 0 },
@@ -192,7 +194,11 @@ export function checkSoak(input: CheckInput): SoakFindings {
       }
     } else if (send.errors.length) {
       add(s.refused, send.errors[send.errors.length - 1]);
-      if (stored.length) {
+      // Every attempt answered with an error, yet stored: a phantom. An attempt that got no
+      // answer at all (its socket closed first) may have been the one stored, as it should be.
+      if (stored.length && send.errors.length < send.attempts) {
+        s.storedByUnansweredAttempt += 1;
+      } else if (stored.length) {
         findings.phantom.total += 1;
         if (findings.phantom.samples.length < SAMPLES) {
           findings.phantom.samples.push({ text: send.text, sender: send.senderId, to: send.to, clientMsgId: send.clientMsgId, id: stored[0].id, answers: answers(send) });
