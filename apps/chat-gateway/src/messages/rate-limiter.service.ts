@@ -41,19 +41,18 @@ export class RateLimiter implements OnApplicationShutdown {
     return this.config.rateLimitCount;
   }
 
-  /**
-   * Counts one message of `userId`; false when it is over the limit for the current window. A
-   * user already over it in this window is refused here without asking Redis again, so a flood
-   * costs Redis nothing; the count goes to Redis once per message otherwise (EVALSHA, pipelined
-   * with whatever else is sent in the same tick).
-   */
+  /** admit(), always as a promise. */
   async allow(userId: number): Promise<boolean> {
     return this.admit(userId);
   }
 
   /**
-   * As allow(), answered at once when this process knows (no limit, already over it, counting
-   * locally), and as a promise while Redis counts, so the caller can go on meanwhile. Never rejects.
+   * Counts one message of `userId`; false when it is over the limit for the current window. A
+   * user already over it in this window is refused here without asking Redis again, so a flood
+   * costs Redis nothing; the count goes to Redis once per message otherwise (EVALSHA, pipelined
+   * with whatever else is sent in the same tick). Answered at once when this process knows (no
+   * limit, already over it, counting locally), as a promise while Redis counts, so the caller can
+   * go on meanwhile. Never rejects.
    */
   admit(userId: number): boolean | Promise<boolean> {
     if (this.config.rateLimitCount === 0) return true;
