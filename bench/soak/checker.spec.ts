@@ -125,6 +125,19 @@ describe('checkSoak', () => {
     expect(failuresOf(f, 0)).toEqual([]);
   });
 
+  it('does not call a send a phantom when a replica logged it stored in time with its late ack finding no socket', () => {
+    const run = cleanRun();
+    run.rows.push(row(104, 4, 'answer lost'));
+    run.sends.push(send('answer lost', { errors: ['STORE_UNAVAILABLE'], gaveUp: true }));
+    for (const d of run.devices.filter((d) => d.device === 20)) d.receipts.push(receipt(run.rows[3]));
+    // Another message's id in the log does not excuse this one.
+    expect(checkSoak({ ...run, unansweredLateStores: new Set([999]) }).phantom.total).toBe(1);
+    const f = checkSoak({ ...run, unansweredLateStores: new Set([104]) });
+    expect(f.phantom.total).toBe(0);
+    expect(f.sends.storedWithAnswerLost).toBe(1);
+    expect(failuresOf(f, 0)).toEqual([]);
+  });
+
   it('does not call a refused send that was retried and acked a phantom', () => {
     const run = cleanRun();
     run.sends[0].errors = ['STORE_UNAVAILABLE'];

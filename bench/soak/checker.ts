@@ -61,6 +61,12 @@ export interface CheckInput {
   /** The message rows of the run's users. */
   rows: readonly StoredRow[];
   heartbeatText: string;
+  /**
+   * Ids of messages a replica logged as stored in time while their sender, answered
+   * STORE_UNAVAILABLE, could not learn it (socket closed before the late ack): the one exception
+   * protocol.md allows, not a phantom.
+   */
+  unansweredLateStores?: ReadonlySet<number>;
 }
 
 export interface OrderViolation {
@@ -103,6 +109,8 @@ export interface SoakFindings {
     unanswered: number;
     /** Refused at least once, then stored by an attempt that got no answer (its socket closed, or it timed out): not a phantom. */
     storedByUnansweredAttempt: number;
+    /** Every attempt refused, stored all the same, and logged by the replica as stored in time with the answer lost: the documented exception. */
+    storedWithAnswerLost: number;
     /** Attempts that timed out (retried or given up). */
     attemptTimeouts: number;
     gaveUp: number;
@@ -155,7 +163,7 @@ export function checkSoak(input: CheckInput): SoakFindings {
   }
 
   const findings: SoakFindings = {
-    sends: { total: 0, legacy: 0, modern: 0, flood: 0, attempts: 0, stored: 0, acked: 0, refused: {}, unanswered: 0, storedByUnansweredAttempt: 0, attemptTimeouts: 0, gaveUp: 0 },
+    sends: { total: 0, legacy: 0, modern: 0, flood: 0, attempts: 0, stored: 0, acked: 0, refused: {}, unanswered: 0, storedByUnansweredAttempt: 0, storedWithAnswerLost: 0, attemptTimeouts: 0, gaveUp: 0 },
     lost: { total: 0, ackedNotStored: 0, storedNotReceived: 0, samples: [] },
     phantom: { total: 0, samples: [] },
     duplicates: { total: 0, devices: 0, maxPerDevice: 0 },
@@ -196,8 +204,12 @@ export function checkSoak(input: CheckInput): SoakFindings {
       add(s.refused, send.errors[send.errors.length - 1]);
       // Every attempt answered with an error, yet stored: a phantom. An attempt that got no
       // answer at all (its socket closed first) may have been the one stored, as it should be.
+      // And a replica that logged the row as stored in time, its late ack finding no socket, names
+      // the exception protocol.md allows.
       if (stored.length && send.errors.length < send.attempts) {
         s.storedByUnansweredAttempt += 1;
+      } else if (stored.length && input.unansweredLateStores?.has(stored[0].id)) {
+        s.storedWithAnswerLost += 1;
       } else if (stored.length) {
         findings.phantom.total += 1;
         if (findings.phantom.samples.length < SAMPLES) {

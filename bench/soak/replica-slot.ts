@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { GatewayProcess } from '../../test/support/gateway-process';
 import { sleep } from '../../test/support/wait';
 
+/** The gateway's warning for a send stored in time whose refusal was its sender's last word (SendMessageHandler). */
+const UNANSWERED_LATE_STORE = /^message (\d+) was stored after its sender was answered STORE_UNAVAILABLE/;
+
 export interface ReplicaExit {
   /** Ms since the run started. */
   at: number;
@@ -53,6 +56,8 @@ export class ReplicaSlot {
   /** Distinct error and fatal log messages (numbers folded), with counts. */
   readonly loggedErrors = new Map<string, number>();
   loggedWarnings = 0;
+  /** Messages the replica logged as stored late with no way to tell their sender (the documented exception). */
+  readonly unansweredLateStores = new Set<number>();
 
   constructor(private readonly o: ReplicaSlotOptions) {}
 
@@ -175,6 +180,8 @@ export class ReplicaSlot {
         if (!/error/i.test(msg) || /^\s+at /.test(msg)) continue;
       }
       if (level === 40) this.loggedWarnings += 1;
+      const late = UNANSWERED_LATE_STORE.exec(msg);
+      if (late) this.unansweredLateStores.add(Number(late[1]));
       if (level < 50) continue;
       const key = msg.replace(/\d+/g, 'N').slice(0, 160);
       if (this.loggedErrors.has(key) || this.loggedErrors.size < DISTINCT_LOG_LINES) this.loggedErrors.set(key, (this.loggedErrors.get(key) ?? 0) + 1);

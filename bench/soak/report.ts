@@ -75,6 +75,7 @@ export function printReport(r: SoakReport, log: (line: string) => void): void {
     ['lost', String(f.lost.total), `must be 0 · acked but not stored ${f.lost.ackedNotStored} · stored but never received ${f.lost.storedNotReceived}`],
     ['phantom', String(f.phantom.total), 'refused with an error, stored all the same (clientMsgId sends)'],
     ['after a close', String(s.storedByUnansweredAttempt), 'refused, then stored by an attempt that got no answer: its socket closed, or it timed out (reported)'],
+    ['answer lost', String(s.storedWithAnswerLost), 'refused, stored in time all the same, the late ack finding no socket: logged by the replica (reported)'],
     ['duplicates', String(f.duplicates.total), `by id, on ${f.duplicates.devices} device(s), at most ${f.duplicates.maxPerDevice} on one (reported)`],
     ['echoes', String(f.echoes.total), `a device got its own message back, on ${f.echoes.devices} device(s) (reported)`],
     ['order violations', String(f.order.total), `must be 0 · ${f.order.sameConnection} within one connection, ${f.order.acrossReconnect} across a reconnect, in ${f.order.conversations} conversation(s)`],

@@ -116,9 +116,10 @@ export async function runSoak(settings: SoakSettings, log: (line: string) => voi
     );
 
     const rows = await db.messages(ids);
-    const input = { sends: pop.ledger.sends, devices: pop.deviceLogs(), rows, heartbeatText: HEARTBEAT_TEXT };
+    const unansweredLateStores = new Set(c.slots.flatMap((s) => [...s.unansweredLateStores]));
+    const input = { sends: pop.ledger.sends, devices: pop.deviceLogs(), rows, heartbeatText: HEARTBEAT_TEXT, unansweredLateStores };
     if (settings.dumpFile) {
-      writeFileSync(settings.dumpFile, JSON.stringify({ ...input, ports, faults: injector.injected, replicas: c.slots.map((s) => ({ name: s.name, port: s.port, exits: s.exits })) }));
+      writeFileSync(settings.dumpFile, JSON.stringify({ ...input, unansweredLateStores: [...unansweredLateStores], ports, faults: injector.injected, replicas: c.slots.map((s) => ({ name: s.name, port: s.port, exits: s.exits })) }));
       log(`raw records written to ${settings.dumpFile}`);
     }
     const figures = checkSoak(input);

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { sleep, waitFor } from '../support/wait';
 import { CuttableProxy } from '../support/cuttable-proxy';
 import { describeMariaDb, testMariaDbUrl } from '../support/infra';
-import { startSuite, TestApp } from '../support/test-app';
+import { opsAuth, startSuite, TestApp } from '../support/test-app';
 import { chatUrl, Frame, TestClient } from '../support/ws-client';
 import { dataSourceOptions } from '@app/database';
 
@@ -111,6 +111,31 @@ describeMariaDb('chat gateway while the database stalls', () => {
     expect(got.id).toBe(ack.id);
     const [row] = await direct.query('SELECT create_time FROM `message` WHERE id = ?', [ack.id]);
     expect(row.create_time).toBe(ack.time);
+  });
+
+  it('delivers a send stored in time whose sender left before the late ack, and counts it as unanswered', async () => {
+    const unanswered = async () => {
+      const text = await (await fetch(`${suite.httpUrl}/metrics`, { headers: opsAuth })).text();
+      return Number(/^chat_store_late_unanswered_total\{reason="socket-closed"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    const [a, b] = await Promise.all([suite.newUser(), suite.newUser()]);
+    const ca = await open(a);
+    const cb = await open(b);
+    ca.send({ to: b.id, text: 'warm', clientMsgId: 'gone-0' });
+    await ca.next();
+    await cb.next();
+    const before = await unanswered();
+
+    await proxy.holdReplies();
+    ca.send({ to: b.id, text: 'committed, sender gone', clientMsgId: 'gone-1' });
+    await expect(ca.next(10_000)).resolves.toMatchObject({ code: 'STORE_UNAVAILABLE', clientMsgId: 'gone-1' });
+    await ca.close();
+    await waitFor('the row committed', async () => (await stored(a, ['gone-1'])).length === 1, 10_000);
+    await proxy.restore();
+    // Delivered all the same (persisted first), and recorded as an answer its sender never got.
+    const got = await cb.nextMatching((f) => f.text === 'committed, sender gone', 30_000);
+    expect(got.id).toEqual(expect.any(Number));
+    await waitFor('the unanswered late store counted', async () => (await unanswered()) === before + 1, 10_000);
   });
 
   it('records delivered positions that failed to write once the database is back, so nothing comes twice', async () => {

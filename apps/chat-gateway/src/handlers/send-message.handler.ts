@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ChatClock, DomainError, ErrorCode } from '@app/common';
 import { ChatConfig } from '@app/config';
 import { StoredMessage } from '@app/database';
@@ -25,6 +25,7 @@ interface Slots {
 export class SendMessageHandler {
   private readonly slots = new WeakMap<ChatSocket, Slots>();
   private readonly refusals = new WeakMap<ChatSocket, { window: number; count: number }>();
+  private readonly logger = new Logger(SendMessageHandler.name);
 
   constructor(
     private readonly sends: SendService,
@@ -79,9 +80,28 @@ export class SendMessageHandler {
         this.metrics.framesIn.inc({ outcome: 'failed' });
         ctx.reply(refusalFrame(outcome.error, this.clock.wallClock(), command.to, command.clientMsgId));
         // The database may yet say it stored it: then it is this socket's position, acked late.
-        void outcome.later.then((m) => (m ? this.stored(ctx, command, m) : this.delivery.noteSendFailed(socket, command.to)));
+        void outcome.later.then((m) => {
+          if (!m) return this.delivery.noteSendFailed(socket, command.to);
+          this.stored(ctx, command, m);
+          if (!command.clientMsgId || !socket.isOpen) this.reportUnanswered(socket, command, m);
+        });
         return;
     }
+  }
+
+  /**
+   * The one exception of protocol.md: stored in time, answered STORE_UNAVAILABLE, and the sender
+   * cannot learn otherwise (no socket left for the late ack, or a legacy frame, which gets no ack).
+   * Delivered all the same; logged one by one, by message id, so an operator (or the soak) can
+   * tell it from a send stored after its refusal, which never happens.
+   */
+  private reportUnanswered(socket: ChatSocket, command: SendCommand, m: StoredMessage): void {
+    const reason = command.clientMsgId ? 'socket-closed' : 'no-client-msg-id';
+    this.metrics.lateUnanswered.inc({ reason });
+    this.logger.warn(
+      `message ${m.id} was stored after its sender was answered STORE_UNAVAILABLE, and the sender cannot learn it ` +
+        `(user ${socket.userId} to ${command.to}${command.clientMsgId ? `, clientMsgId ${command.clientMsgId}: its socket closed before the late ack` : ': a frame without clientMsgId gets no ack'})`,
+    );
   }
 
   private stored(ctx: FrameContext, command: SendCommand, m: StoredMessage): void {

@@ -97,6 +97,16 @@ export class ChatMetrics {
     () => new Counter({ name: 'chat_store_late_total', help: 'Sends answered STORE_UNAVAILABLE in time that the database had stored after all (acked and delivered late)' }),
   );
 
+  readonly lateUnanswered = metric(
+    'chat_store_late_unanswered_total',
+    () =>
+      new Counter({
+        name: 'chat_store_late_unanswered_total',
+        help: 'Sends stored late (see chat_store_late_total) whose sender cannot learn it: its socket closed first, or it gave no clientMsgId (no ack), by reason',
+        labelNames: ['reason'],
+      }),
+  );
+
   readonly rejectedSockets = metric(
     'chat_sockets_rejected_total',
     () => new Counter({ name: 'chat_sockets_rejected_total', help: 'Sockets closed at connect for exceeding the per-user cap' }),
