@@ -47,6 +47,7 @@ import Redis from 'ioredis';
 import { createConnection as mysqlConnect } from 'mysql2/promise';
 import { WebSocket } from 'ws';
 import { sleep } from '../test/support/wait';
+import { addReadings, difference, GatewayStages, MetricsReading, parseHistograms, stagesOf } from './gateway-stages';
 
 const ROOT = resolve(__dirname, '..');
 const GATEWAY_MAIN = join(ROOT, 'dist/apps/chat-gateway/main.js');
@@ -70,6 +71,7 @@ const P99_BUDGET_MS = 50;
 const DRAIN_MS = 3000;
 const CLK_TCK = 100;
 const JWT_SECRET = `bench-${randomBytes(16).toString('hex')}`;
+const OPS_TOKEN = `bench-ops-${randomBytes(16).toString('hex')}`;
 const RUN_ID = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 
 function int(name: string, fallback: number): number {
@@ -194,6 +196,8 @@ interface Target {
   extraProcs(): Proc[];
   /** MariaDB's status counters, for the targets that store (undefined for the relay). */
   dbStatus?(): Promise<DbStatus>;
+  /** The replicas' own stage histograms, summed (the gateway's /metrics). */
+  stages?(): Promise<MetricsReading>;
   /** The WebSocket subprotocols its clients offer. */
   protocols?: string[];
   /** With push on: what the outbox and the worker did during the run. */
@@ -212,6 +216,12 @@ async function readDbStatus(admin: Awaited<ReturnType<typeof mysqlConnect>>): Pr
   const out = Object.fromEntries(DB_COUNTERS.map((k) => [k, 0])) as DbStatus;
   for (const r of rows) out[r.Variable_name as keyof DbStatus] = Number(r.Value);
   return out;
+}
+
+async function readStageHistograms(port: number): Promise<MetricsReading> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
+  if (!res.ok) throw new Error(`/metrics on ${port} answered ${res.status}`);
+  return parseHistograms(await res.text());
 }
 
 /** A database of its own for a storing target, dropped at the end. */
@@ -312,6 +322,8 @@ async function gatewayTarget(redis: Proc | undefined, withPush = false): Promise
     DATABASE_RUN_MIGRATIONS: migrated ? 'false' : 'true',
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
+    // /metrics on the public port for this token: the stage histograms read around each round.
+    OPS_TOKEN,
     // Counted in Redis as in production, but never reached: the bench measures capacity, so the
     // per-user frame rate and overrun guards are off too.
     CHAT_RATE_LIMIT_COUNT: '1000000000',
@@ -321,11 +333,14 @@ async function gatewayTarget(redis: Proc | undefined, withPush = false): Promise
     // BENCH_GATEWAY_ENV="CHAT_STORE_SHARDS=2 CHAT_CONFIRM_DELAY_MS=1000": settings to compare.
     ...Object.fromEntries((process.env.BENCH_GATEWAY_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => kv.split('=') as [string, string])),
   });
+  /** The replicas measured for throughput (not the idle one), by index. */
+  const replicaPorts: number[] = [];
   return {
     name: withPush ? 'chat gateway, push on' : 'chat gateway',
     start: async (index, port, options = {}) => {
       const proc = await startServer(`gateway-${index + 1}`, [GATEWAY_MAIN], env(index, options.redis !== false), port, options.gcHook);
       migrated = true;
+      if (!options.gcHook) replicaPorts[index] = port;
       if (withPush && !worker) {
         worker = await startServer('push-worker', [PUSH_WORKER_MAIN], { ...env(2, true), PUSH_DELAY_MS: process.env.PUSH_DELAY_MS ?? '3000' }, port + 5);
       }
@@ -359,6 +374,7 @@ async function gatewayTarget(redis: Proc | undefined, withPush = false): Promise
     url: (port, user) => `ws://127.0.0.1:${port}/chat/${user.id}?token=${user.token}`,
     extraProcs: () => [...(worker ? [worker] : []), ...(redis ? [redis] : []), ...(mariadb ? [{ name: 'mariadb', pid: mariadb }] : [])],
     dbStatus: () => readDbStatus(admin),
+    stages: async () => addReadings(await Promise.all(replicaPorts.map(readStageHistograms))),
     protocols: V2 ? ['chat.v2'] : [],
     push: hook
       ? async () => {
@@ -457,6 +473,7 @@ interface RoundResult {
   max: number;
   cpuMsPerMessage: Record<string, number>;
   db?: Record<string, number>;
+  stages?: GatewayStages;
 }
 
 interface LevelResult {
@@ -470,6 +487,8 @@ interface LevelResult {
   errors: number;
   cpuMsPerMessage: Record<string, number>;
   db?: Record<string, number>;
+  /** The replicas' own view (gateway targets), medians over the rounds. */
+  stages?: GatewayStages;
   pass: boolean;
 }
 
@@ -525,6 +544,8 @@ async function runRound(session: Session, rate: number, durationMs: number, tag:
   recorder.errors = 0;
   const total = Math.max(1, Math.round((rate * durationMs) / 1000));
   const interval = 1000 / rate;
+  // Read before the CPU counters and after them: the scrape's own work is not the round's.
+  const stagesBefore = await target.stages?.();
   const cpuBefore = procs.map((p) => cpuMs(p.pid));
   const dbBefore = await target.dbStatus?.();
   const driverBefore = process.cpuUsage();
@@ -555,6 +576,7 @@ async function runRound(session: Session, rate: number, durationMs: number, tag:
   const cpuAfter = procs.map((p) => cpuMs(p.pid));
   const dbAfter = await target.dbStatus?.();
   const driver = process.cpuUsage(driverBefore);
+  const stagesAfter = await target.stages?.();
 
   const delivered = recorder.latencies.length;
   const sorted = Array.from(Float64Array.from(recorder.latencies).sort());
@@ -580,6 +602,7 @@ async function runRound(session: Session, rate: number, durationMs: number, tag:
     max: round(sorted[sorted.length - 1] ?? NaN, 2),
     cpuMsPerMessage,
     db,
+    stages: stagesBefore && stagesAfter ? stagesOf(difference(stagesAfter, stagesBefore), delivered) : undefined,
   };
 }
 
@@ -587,6 +610,8 @@ function summarise(offered: number, rounds: RoundResult[]): LevelResult {
   const keys = Object.keys(rounds[0].cpuMsPerMessage);
   const cpuMsPerMessage = Object.fromEntries(keys.map((k) => [k, round(median(rounds.map((r) => r.cpuMsPerMessage[k])), 4)]));
   const db = rounds[0].db ? Object.fromEntries(Object.keys(rounds[0].db).map((k) => [k, round(median(rounds.map((r) => r.db![k])), 3)])) : undefined;
+  const stageKeys = rounds[0].stages ? (Object.keys(rounds[0].stages) as (keyof GatewayStages)[]) : [];
+  const stages = stageKeys.length ? (Object.fromEntries(stageKeys.map((k) => [k, median(rounds.map((r) => r.stages![k]))])) as unknown as GatewayStages) : undefined;
   const p99 = round(median(rounds.map((r) => r.p99)), 2);
   const lost = Math.max(...rounds.map((r) => r.lost));
   const errors = Math.max(...rounds.map((r) => r.errors));
@@ -600,6 +625,7 @@ function summarise(offered: number, rounds: RoundResult[]): LevelResult {
     errors,
     cpuMsPerMessage,
     db,
+    stages,
     pass: lost === 0 && errors === 0 && p99 <= P99_BUDGET_MS,
   };
 }
@@ -607,7 +633,7 @@ function summarise(offered: number, rounds: RoundResult[]): LevelResult {
 interface TargetResult {
   target: string;
   levels: LevelResult[];
-  knee?: { offered: number; deliveredPerSec: number; p50: number; p99: number; cpuMsPerMessage: Record<string, number>; db?: Record<string, number>; capped: boolean };
+  knee?: { offered: number; deliveredPerSec: number; p50: number; p99: number; cpuMsPerMessage: Record<string, number>; db?: Record<string, number>; stages?: GatewayStages; capped: boolean };
   idle?: { connections: number; rssBeforeMb: number; rssAfterMb: number; kbPerConnection: number; rssCollectedMb: number; kbPerConnectionCollected: number; heapKbPerConnection: number };
   error?: string;
 }
@@ -704,6 +730,7 @@ async function compareThroughput(sessions: Session[]): Promise<void> {
       p99: best.p99,
       cpuMsPerMessage: best.cpuMsPerMessage,
       db: best.db,
+      stages: best.stages,
       capped: !s.failed,
     };
   }
@@ -920,6 +947,8 @@ function printTable(results: TargetResult[], idle: Record<string, TargetResult['
     if (l2000) log(`${r.target}: CPU ms/msg at 2000/s: ${cpu(l2000.cpuMsPerMessage)}`);
     if (r.knee.db) log(`${r.target}: MariaDB per message at the knee: ${cpu(r.knee.db)}`);
     if (l2000?.db) log(`${r.target}: MariaDB per message at 2000/s: ${cpu(l2000.db)}`);
+    if (r.knee.stages) log(`${r.target}: inside the replicas at the knee: ${stagesLine(r.knee.stages)}`);
+    if (l2000?.stages) log(`${r.target}: inside the replicas at 2000/s: ${stagesLine(l2000.stages)}`);
   }
   log('');
   const idleRows: string[][] = [['idle sockets', 'connections', 'RSS before MB (after GC)', 'after 3 s MB', 'KB/conn at 3 s', 'after GC MB', 'KB/conn after GC', 'JS heap KB/conn']];
@@ -929,6 +958,14 @@ function printTable(results: TargetResult[], idle: Record<string, TargetResult['
     }
   }
   printRows(idleRows);
+}
+
+function stagesLine(s: GatewayStages): string {
+  const bound = (v: number) => (v === Infinity ? 'above the last bucket' : `<= ${v}`);
+  return (
+    `a batch ${s.batchMs} ms in the database (mean) for ${s.messagesPerBatch} messages (${s.batchesPerMessage} batches per message); ` +
+    `frame in to the recipient's socket ${s.deliveryMeanMs} ms (mean), p50 ${bound(s.deliveryP50AtMostMs)}, p99 ${bound(s.deliveryP99AtMostMs)} (bucket bounds)`
+  );
 }
 
 function printRows(rows: string[][]): void {
