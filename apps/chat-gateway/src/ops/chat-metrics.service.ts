@@ -42,7 +42,8 @@ export class ChatMetrics {
       new Histogram({
         name: 'chat_store_batch_seconds',
         help: 'Time to store one batch of messages (one transaction)',
-        buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+        // Fine where a healthy database answers (a few ms), coarse where a stalled one does.
+        buckets: [0.001, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       }),
   );
 
@@ -58,7 +59,7 @@ export class ChatMetrics {
       new Histogram({
         name: 'chat_delivery_latency_seconds',
         help: 'From receiving a frame to writing the message to a live recipient socket',
-        buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+        buckets: [0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1],
       }),
   );
 
