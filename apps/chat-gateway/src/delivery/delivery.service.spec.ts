@@ -1,6 +1,7 @@
 import { InProcessMessageBus } from '@app/bus';
 import { ChatConfig } from '@app/config';
 import type { ConversationRepository, MemberPosition, MessageRepository } from '@app/database';
+import type { ServerEvent } from '../protocol/events';
 import { ChatMetrics } from '../shared/chat-metrics.service';
 import type { ChatSocket } from './chat-socket';
 import type { Confirmations } from './confirmations.service';
@@ -13,6 +14,7 @@ const tick = async (n = 3) => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
 };
 
+/** A socket that keeps each event it is given as JSON (the typed events have their frames' shape). */
 function socket(userId: number, version: 1 | 2, id: string): ChatSocket & { sent: string[] } {
   const sent: string[] = [];
   return {
@@ -23,7 +25,7 @@ function socket(userId: number, version: 1 | 2, id: string): ChatSocket & { sent
     closed: new Promise(() => undefined),
     overBudget: false,
     sent,
-    send: (data: string) => (sent.push(data), true),
+    send: (event: ServerEvent) => (sent.push(JSON.stringify(event)), true),
     onDrain: () => undefined,
     confirm: () => Promise.resolve(true),
     close: () => undefined,

@@ -3,13 +3,12 @@ import { BusEvent, BusMessage, MESSAGE_BUS, MessageBus } from '@app/bus';
 import { LogThrottle, withTimeout } from '@app/common';
 import { ChatConfig } from '@app/config';
 import { ConversationRepository, MemberPosition, MessageRepository, StoredMessage } from '@app/database';
-import { FrameMessage } from '../protocol/frame-codec';
+import type { FrameMessage, ServerEvent } from '../protocol/events';
 import { ChatMetrics } from '../shared/chat-metrics.service';
 import type { ChatSocket } from './chat-socket';
 import { Confirmations } from './confirmations.service';
 import { Arrival, OrderAction, ReadResult } from './conversation-order';
 import { DeliveredPositions } from './delivered-positions.service';
-import { encodeMessage, encodeTyped } from '../transport/frame-encoder';
 import { SocketRegistry } from './socket-registry';
 import { SocketSession } from './socket-session';
 import { UserSubscriptions } from './user-subscriptions';
@@ -99,7 +98,7 @@ export class DeliveryService implements OnModuleInit {
     const early = session.early;
     session.early = [];
     for (const e of early) this.offer(session, e.friendId, e.arrival);
-    for (const data of session.takeHeldReceipts()) if (!session.socket.overBudget) session.socket.send(data);
+    for (const receipt of session.takeHeldReceipts()) if (!session.socket.overBudget) session.socket.send(receipt);
     if (session.earlyOverflow || session.resyncAfterAttach) await this.resyncSession(session);
   }
 
@@ -170,12 +169,12 @@ export class DeliveryService implements OnModuleInit {
         return this.routeMessage(userId, event);
       case 'read': {
         const friendId = event.by === userId ? event.friendId : event.by;
-        return this.routeTyped(userId, encodeTyped({ type: 'read', friendId, by: event.by, seq: event.seq, time: event.time }), event.originSocket, `read:${friendId}:${event.by}`);
+        return this.routeTyped(userId, { type: 'read', friendId, by: event.by, seq: event.seq, time: event.time }, event.originSocket, `read:${friendId}:${event.by}`);
       }
       case 'delivered':
-        return this.routeTyped(userId, encodeTyped({ type: 'delivered', friendId: event.by, seq: event.seq }), undefined, `delivered:${event.by}`);
+        return this.routeTyped(userId, { type: 'delivered', friendId: event.by, seq: event.seq }, undefined, `delivered:${event.by}`);
       case 'typing':
-        return this.routeTyped(userId, encodeTyped({ type: 'typing', friendId: event.by }));
+        return this.routeTyped(userId, { type: 'typing', friendId: event.by });
     }
   }
 
@@ -194,16 +193,16 @@ export class DeliveryService implements OnModuleInit {
    * supersedes it). A receipt (`receipt` names what it supersedes) that reaches a socket still
    * attaching waits, the latest of each kind, until its backlog is written; typing does not wait.
    */
-  private routeTyped(userId: number, data: string, originSocket?: string, receipt?: string): void {
+  private routeTyped(userId: number, event: ServerEvent, originSocket?: string, receipt?: string): void {
     for (const session of this.registry.sessionsOf(userId)) {
       const socket = session.socket;
       if (socket.version !== 2 || socket.id === originSocket) continue;
       if (session.phase === 'attaching') {
-        if (receipt) session.holdReceipt(receipt, data);
+        if (receipt) session.holdReceipt(receipt, event);
         continue;
       }
       if (session.phase !== 'live' || socket.overBudget) continue;
-      socket.send(data);
+      socket.send(event);
     }
   }
 
@@ -236,9 +235,9 @@ export class DeliveryService implements OnModuleInit {
     }
   }
 
-  private write(session: SocketSession, friendId: number, m: FrameMessage & { acceptedAt?: number }): void {
+  private write(session: SocketSession, friendId: number, m: FrameMessage & { acceptedAt?: number; receipts?: true }): void {
     const socket = session.socket;
-    if (!socket.send(encodeMessage(m, socket.version))) {
+    if (!socket.send({ type: 'message', message: m })) {
       // The order has moved past it: at close, this conversation counts only up to before it (a
       // repeat at the next connect, not a loss).
       if (m.seq === undefined) session.writeFailed = true;
@@ -249,7 +248,7 @@ export class DeliveryService implements OnModuleInit {
     if (m.acceptedAt && session.phase === 'live') this.metrics.deliveryLatency.observe((Date.now() - m.acceptedAt) / 1000);
     if (m.senderId !== socket.userId) {
       session.unconfirmed.add(friendId);
-      if ((m as { receipts?: true }).receipts) session.receiptsFor.add(friendId);
+      if (m.receipts) session.receiptsFor.add(friendId);
       this.confirmations.schedule(session);
     }
     if (socket.overBudget && !session.lagging) this.lag(session);

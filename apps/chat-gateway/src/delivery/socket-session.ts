@@ -1,4 +1,4 @@
-import type { FrameMessage } from '../protocol/frame-codec';
+import type { FrameMessage, ServerEvent } from '../protocol/events';
 import type { ChatSocket } from './chat-socket';
 import { Arrival, ConversationOrder, ReadResult } from './conversation-order';
 import { LazyMap, LazySet } from './lazy-collections';
@@ -21,7 +21,7 @@ export class SocketSession {
   /** Too many early events to keep: re-read everything once attached. */
   earlyOverflow = false;
   /** Receipts that came while attaching, the latest of each kind (by what it supersedes), for after the backlog. */
-  private heldReceipts?: Map<string, string>;
+  private heldReceipts?: Map<string, ServerEvent>;
   /** The bus came back while attaching: re-read once attached. */
   resyncAfterAttach = false;
   /** Over its send budget: every conversation lags until the socket drains. */
@@ -37,17 +37,17 @@ export class SocketSession {
   }
   private lazyWriteCaps?: LazyMap<number, number>;
 
-  holdReceipt(key: string, frame: string): void {
+  holdReceipt(key: string, receipt: ServerEvent): void {
     const held = (this.heldReceipts ??= new Map());
     held.delete(key);
-    if (held.size < HELD_RECEIPTS_MAX) held.set(key, frame);
+    if (held.size < HELD_RECEIPTS_MAX) held.set(key, receipt);
   }
 
   /** The held receipts in the order they came (each kind at its latest), and none held after. */
-  takeHeldReceipts(): string[] {
-    const frames = this.heldReceipts ? [...this.heldReceipts.values()] : [];
+  takeHeldReceipts(): ServerEvent[] {
+    const receipts = this.heldReceipts ? [...this.heldReceipts.values()] : [];
     this.heldReceipts = undefined;
-    return frames;
+    return receipts;
   }
 
   private get starts(): LazyMap<number, number> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ChatClock, ErrorCode } from '@app/common';
 import { ChatConfig } from '@app/config';
-import type { IncomingFrame } from '../transport/frame-ingress';
+import type { IncomingFrame } from '../protocol/events';
 import { binaryFrameError, errorFrame, parseFrame } from '../protocol/frame-codec';
 import { refusalFrame } from '../protocol/refusal-frames';
 import { ShutdownState } from '../shared/shutdown-state';
