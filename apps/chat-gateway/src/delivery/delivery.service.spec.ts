@@ -6,6 +6,8 @@ import { ChatMetrics } from '../shared/chat-metrics.service';
 import type { ChatSocket } from './chat-socket';
 import type { Confirmations } from './confirmations.service';
 import type { DeliveredPositions } from './delivered-positions.service';
+import { BusResync } from './bus-resync';
+import { ConversationFlow } from './conversation-flow';
 import { DeliveryService } from './delivery.service';
 import { SocketRegistry } from './socket-registry';
 import { UserSubscriptions } from './user-subscriptions';
@@ -39,15 +41,19 @@ function delivery() {
   const conversations = { positions: () => new Promise<MemberPosition[]>((r) => (answerPositions = r)) } as unknown as ConversationRepository;
   const confirmations = { now: () => Promise.resolve(true), closed: () => undefined, schedule: () => undefined } as unknown as Confirmations;
   const positions = { settled: () => Promise.resolve() } as unknown as DeliveredPositions;
+  const registry = new SocketRegistry();
+  const config = new ChatConfig();
+  const flow = new ConversationFlow({} as MessageRepository, confirmations, config, metrics);
   const service = new DeliveryService(
     bus,
-    new SocketRegistry(),
+    registry,
     new UserSubscriptions(bus),
     conversations,
-    {} as MessageRepository,
+    flow,
+    new BusResync(registry, conversations, flow, config),
     confirmations,
     positions,
-    new ChatConfig(),
+    config,
     metrics,
   );
   service.onModuleInit();
