@@ -71,6 +71,11 @@ export class TestClient {
     return [...this.frames];
   }
 
+  /** Takes every frame received and not yet read (the queue is empty after). */
+  takePending(): Frame[] {
+    return this.frames.splice(0);
+  }
+
   /**
    * Tries an upgrade that should be refused; resolves with the HTTP status and body, or rejects
    * when the upgrade is accepted or no answer comes within `timeoutMs`.
