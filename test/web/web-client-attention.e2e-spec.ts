@@ -28,8 +28,9 @@ interface User {
 // What the page does that a test cannot see from outside: every Notification made (and closed),
 // and every tone started. Installed before the page's own scripts.
 const SPIES = () => {
-  const w = window as unknown as { __notes: { title: string; body?: string; tag?: string; closed: boolean }[]; __tones: number };
+  const w = window as unknown as { __notes: { title: string; body?: string; tag?: string; closed: boolean }[]; __made: Notification[]; __tones: number };
   w.__notes = [];
+  w.__made = [];
   w.__tones = 0;
   const Real = window.Notification;
   class Spy extends Real {
@@ -37,6 +38,7 @@ const SPIES = () => {
       super(title, options);
       const note = { title, body: options?.body, tag: options?.tag, closed: false };
       w.__notes.push(note);
+      w.__made.push(this);
       const close = this.close.bind(this);
       this.close = () => {
         note.closed = true;
@@ -192,8 +194,11 @@ describeChromium('the web client in the background and with images, in Chromium 
     expect(await page.evaluate(() => (window as unknown as { __notes: unknown[] }).__notes.length)).toBe(0);
     expect(await favicon(page).getAttribute('href')).toBe('/favicon.svg');
 
-    // The tab goes into the background (headless Chromium keeps every tab visible, so the page is
+    // Back to the list, then the tab goes into the background (headless Chromium keeps every tab visible, so the page is
     // told, as a browser tells it: visibilityState, hidden and the visibilitychange event).
+    await page.getByRole('button', { name: 'Back to the conversations' }).click();
+    await page.locator(`button.conversation-item[data-friend-id="${bob.id}"]`).waitFor();
+    expect(await page.getByRole('heading', { name: bob.name }).count()).toBe(0);
     await setHidden(page, true);
 
     await sendFromBob(bobs, '在吗？ first while away');
@@ -213,6 +218,13 @@ describeChromium('the web client in the background and with images, in Chromium 
     await snap(other, 'attention-02-favicon-badge');
 
     await other.close();
+
+    // Clicking the notification opens the conversation it is about.
+    await page.evaluate(() => {
+      const n = (window as unknown as { __made: Notification[] }).__made.at(-1)!;
+      n.onclick?.call(n, new Event('click'));
+    });
+    await page.getByRole('heading', { name: bob.name }).waitFor();
 
     // Back in view: the plain icon, the notifications gone.
     await setHidden(page, false);
