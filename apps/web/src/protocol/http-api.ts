@@ -180,6 +180,8 @@ function envelopeData<T>(httpStatus: number, text: string): T {
   try {
     body = JSON.parse(text);
   } catch {
+    // A proxy's own page (nginx's client_max_body_size answers 413 in HTML).
+    if (httpStatus === 413) throw new ApiError('图片太大 (too large for the server or a proxy in front of it: HTTP 413)', httpStatus);
     throw new ApiError(`unexpected answer (HTTP ${httpStatus})`, httpStatus);
   }
   const envelope = (body ?? {}) as { status?: unknown; data?: unknown; msg?: unknown };
