@@ -1,6 +1,7 @@
 // Thumbnails are made after the upload's answer: in the background, or for their first request.
 // Whatever the timing, thumbUrl works as soon as the answer arrives.
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { describeWithExiftool, exifTags, metadataTags } from '../../libs/storage/test/exiftool';
 import { jpegImage, pngImage } from '../../libs/storage/test/image.fixtures';
@@ -122,6 +123,16 @@ describeWithExiftool('Upload API thumbnails, made after the answer', () => {
       expect((await send(api.port, 'GET', new URL(answer.data!.url).pathname, {})).status).toBe(200);
       const next = (await androidUpload(api.port, token, pngImage(4, 3))).json<Answer>();
       expect((await send(api.port, 'GET', new URL(next.data!.thumbUrl).pathname, {})).status).toBe(200);
+    });
+
+    it('never makes a thumbnail of a file outside the storage for a name that only ends like one', async () => {
+      // A JPEG beside the storage directory, and a thumbnail name whose 36 characters lead to it.
+      const outside = 'a'.repeat(33);
+      await writeFile(join(api.root, `${outside}.jpg`), jpegImage());
+      const res = await send(api.port, 'GET', `/images/..%2F${outside}_thumb.jpg`, {});
+      expect(res.status).toBe(404);
+      expect((await readdir(api.root)).filter((f) => f.includes('thumb'))).toEqual([]);
+      expect((await api.files()).filter((f) => f.includes(outside))).toEqual([]);
     });
 
     it('answers 404 for the thumbnail of an image that is not stored', async () => {

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { UploadConfig } from '@app/config';
-import { FileStorage, ImageExtension, ImageHeader, ImageSnifferTransform, IMAGE_TYPES } from '@app/storage';
+import { FileStorage, ImageExtension, ImageHeader, ImageSnifferTransform, IMAGE_TYPES, isStoredImageName } from '@app/storage';
 import { LRUCache } from 'lru-cache';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -54,9 +54,9 @@ export class ThumbnailStore implements BeforeApplicationShutdown {
     metrics.readQueueFrom(() => queue.load);
   }
 
-  /** True for the name of a thumbnail (`<uuid>_thumb.<jpg|png>`); the caller checked its shape. */
+  /** True for a stored name of a thumbnail (`<uuid v4>_thumb.<jpg|png>`), and nothing else. */
   static isThumbnail(name: string): boolean {
-    return THUMB_NAME.test(name);
+    return isStoredImageName(name) && THUMB_NAME.test(name);
   }
 
   /** After an upload: makes the thumbnail in the background unless the backlog is full. */
@@ -136,7 +136,7 @@ export class ThumbnailStore implements BeforeApplicationShutdown {
   }
 
   private async readSource(thumbUri: string, known: string | undefined): Promise<{ uri: string; bytes: Buffer }> {
-    const match = THUMB_NAME.exec(thumbUri);
+    const match = ThumbnailStore.isThumbnail(thumbUri) ? THUMB_NAME.exec(thumbUri) : null;
     if (!match) throw new ThumbnailSourceMissingError(thumbUri);
     const candidates = known ? [known] : SOURCES[match[2]].map((ext) => `${match[1]}.${ext}`);
     for (const uri of candidates) {
