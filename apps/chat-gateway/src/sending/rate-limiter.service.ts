@@ -1,40 +1,50 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { RedisConnection, RedisConnectionFactory } from '@app/bus';
 import { BusConfig, ChatConfig } from '@app/config';
 
-// INCR and set the expiry in one step, so a crash between the two cannot leave a counter behind.
-const INCR_WITH_TTL = `local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return n`;
-
-type CountingRedis = { chatRateCount(key: string, ttlMs: string): Promise<number> };
-
 /**
- * Per-user message rate limit over fixed windows. With Redis the count is shared by all
- * replicas, so reconnecting to another replica gains nothing; without Redis (one process, or
- * while Redis is away) it is counted in this process.
+ * Per-user message rate limit (rate-limiter-flexible): CHAT_RATE_LIMIT_COUNT messages per
+ * CHAT_RATE_LIMIT_WINDOW_SEC, the window starting at the user's first message. With Redis the
+ * count is shared by all replicas (RateLimiterRedis: one atomic INCR with expiry per message), so
+ * reconnecting to another replica gains nothing; while Redis is away (not ready, or a command
+ * fails) its in-memory insurance limiter counts in this process; without Redis, only that.
  */
 @Injectable()
 export class RateLimiter implements OnApplicationShutdown {
   private readonly logger = new Logger(RateLimiter.name);
   private readonly redis?: RedisConnection;
-  private readonly windowMs: number;
-  private local = new Map<number, number>();
-  /** Users already over the limit in the current window. */
-  private over = new Set<number>();
-  private localWindow = 0;
+  private readonly limiter?: RateLimiterAbstract;
+  private readonly shared?: RateLimiterRedis;
 
   constructor(
     private readonly config: ChatConfig,
-    private readonly bus: BusConfig,
+    bus: BusConfig,
   ) {
-    this.windowMs = config.rateLimitWindowSec * 1000;
-    if (bus.redisUrl && config.rateLimitCount > 0) {
-      // Each counter key carries the user as hash tag, so on a cluster it lives on one shard.
-      const connections = new RedisConnectionFactory({ url: bus.redisUrl, cluster: bus.cluster, commandTimeoutMs: bus.commandTimeoutMs });
-      this.redis = connections.connect('counter', 'chat-rate-limit');
-      this.redis.on('error', (e: Error) => this.logger.debug(`rate-limit Redis: ${e.message}`));
-      // EVALSHA with the script's digest (EVAL with its text when Redis does not know it yet).
-      this.redis.defineCommand('chatRateCount', { numberOfKeys: 1, lua: INCR_WITH_TTL });
+    const points = config.rateLimitCount;
+    if (points === 0) return;
+    const duration = config.rateLimitWindowSec;
+    const local = new RateLimiterMemory({ points, duration });
+    if (!bus.redisUrl) {
+      this.limiter = local;
+      return;
     }
+    const connections = new RedisConnectionFactory({ url: bus.redisUrl, cluster: bus.cluster, commandTimeoutMs: bus.commandTimeoutMs });
+    this.redis = connections.connect('counter', 'chat-rate-limit');
+    this.redis.on('error', (e: Error) => this.logger.debug(`rate-limit Redis: ${e.message}`));
+    this.limiter = this.shared = new RateLimiterRedis({
+      // ioredis (Redis or Cluster): the library's default client; it defines its counting script
+      // on the client (EVALSHA, pipelined with whatever else is sent in the same tick).
+      storeClient: this.redis,
+      // Keys `<prefix>rl:{<user>}`: the user as hash tag, so on a cluster a counter lives on one shard.
+      keyPrefix: `${bus.keyPrefix}rl`,
+      points,
+      duration,
+      // A user over the limit is refused in this process until the window ends: a flood costs Redis nothing.
+      inMemoryBlockOnConsumed: points + 1,
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: local,
+    });
   }
 
   get limit(): number {
@@ -47,44 +57,24 @@ export class RateLimiter implements OnApplicationShutdown {
   }
 
   /**
-   * Counts one message of `userId`; false when it is over the limit for the current window. A
-   * user already over it in this window is refused here without asking Redis again, so a flood
-   * costs Redis nothing; the count goes to Redis once per message otherwise (EVALSHA, pipelined
-   * with whatever else is sent in the same tick). Answered at once when this process knows (no
-   * limit, already over it, counting locally), as a promise while Redis counts, so the caller can
-   * go on meanwhile. Never rejects.
+   * Counts one message of `userId`; false when it is over the limit for its window. Answered at
+   * once when this process knows (no limit, or the user is already over it), else as a promise,
+   * so the caller can go on while Redis counts (the writer overlaps it with the batch wait).
+   * Never rejects.
    */
   admit(userId: number): boolean | Promise<boolean> {
-    if (this.config.rateLimitCount === 0) return true;
-    const window = Math.floor(Date.now() / this.windowMs);
-    if (window !== this.localWindow) {
-      this.local = new Map();
-      this.over = new Set();
-      this.localWindow = window;
-    }
-    if (this.over.has(userId)) return false;
-    if (this.redis?.status !== 'ready') return this.verdict(userId, window, this.countLocally(userId));
-    const key = `${this.bus.keyPrefix}rl:{${userId}}:${window}`;
-    return (this.redis as unknown as CountingRedis).chatRateCount(key, String(this.windowMs * 2)).then(
-      (n) => this.verdict(userId, window, Number(n)),
+    if (!this.limiter) return true;
+    const key = `{${userId}}`;
+    if (this.shared && this.shared.getInMemoryBlockMsBeforeExpire(this.shared.getKey(key)) > 0) return false;
+    return this.limiter.consume(key).then(
+      () => true,
       (e: unknown) => {
-        this.logger.debug(`rate-limit count in Redis failed, counting locally: ${String(e)}`);
-        return this.verdict(userId, window, this.countLocally(userId));
+        if (e instanceof RateLimiterRes) return false;
+        // Redis failed and so did the insurance limiter: never refuse for that.
+        this.logger.debug(`rate-limit count failed, admitted: ${String(e)}`);
+        return true;
       },
     );
-  }
-
-  private countLocally(userId: number): number {
-    const n = (this.local.get(userId) ?? 0) + 1;
-    this.local.set(userId, n);
-    return n;
-  }
-
-  /** `n`: the user's count in `window`; an answer that comes after the window ended marks nothing. */
-  private verdict(userId: number, window: number, n: number): boolean {
-    if (n <= this.config.rateLimitCount) return true;
-    if (window === this.localWindow) this.over.add(userId);
-    return false;
   }
 
   onApplicationShutdown(): void {
