@@ -3,6 +3,9 @@ import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRe
 import { RedisConnection, RedisConnectionFactory } from '@app/bus';
 import { BusConfig, ChatConfig } from '@app/config';
 
+/** A method of the store limiters that the package's typings leave out. */
+type InMemoryBlocks = { getInMemoryBlockMsBeforeExpire(rlKey: string): number };
+
 /**
  * Per-user message rate limit (rate-limiter-flexible): CHAT_RATE_LIMIT_COUNT messages per
  * CHAT_RATE_LIMIT_WINDOW_SEC, the window starting at the user's first message. With Redis the
@@ -65,7 +68,7 @@ export class RateLimiter implements OnApplicationShutdown {
   admit(userId: number): boolean | Promise<boolean> {
     if (!this.limiter) return true;
     const key = `{${userId}}`;
-    if (this.shared && this.shared.getInMemoryBlockMsBeforeExpire(this.shared.getKey(key)) > 0) return false;
+    if (this.shared && (this.shared as unknown as InMemoryBlocks).getInMemoryBlockMsBeforeExpire(this.shared.getKey(key)) > 0) return false;
     return this.limiter.consume(key).then(
       () => true,
       (e: unknown) => {
