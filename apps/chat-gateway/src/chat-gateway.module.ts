@@ -26,6 +26,7 @@ import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
 import { ShutdownState } from './shared/shutdown-state';
 import { MessageWriter } from './sending/message-writer.service';
 import { RateLimiter } from './sending/rate-limiter.service';
+import { SocketSender } from './sending/socket-sender.service';
 import { SendService } from './sending/send.service';
 import { ChatMetrics } from './shared/chat-metrics.service';
 import { ChatReadiness } from './lifecycle/chat-readiness';
@@ -49,6 +50,7 @@ import { UserDirectory } from './shared/user-directory.service';
     ReadHandler,
     TypingHandler,
     SendService,
+    SocketSender,
     MessageWriter,
     MessageStore,
     RateLimiter,

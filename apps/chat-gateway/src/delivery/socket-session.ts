@@ -1,4 +1,5 @@
 import type { FrameMessage, ServerEvent } from '../protocol/events';
+import { SendBudget } from '../shared/send-budget';
 import type { ChatSocket } from './chat-socket';
 import { ConfirmationLedger } from './confirmation-ledger';
 import { Arrival, ConversationOrder } from './conversation-order';
@@ -19,9 +20,9 @@ const EARLY_MAX = 1000;
  * Everything delivery knows of one socket, behind methods: where each of its user's conversations
  * stands on it (a number each until one moves, then an order object), what arrived while it
  * attached, what it reads and how often that failed, its gap and slow-reader timers, its own
- * sends in flight (OwnSends: the echo rule) and its confirmations (ConfirmationLedger). Services
- * ask and tell; none changes a field. Every collection and part is made on first write, and a
- * collection is dropped when emptied: an idle socket has none.
+ * sends in flight (OwnSends: the echo rule; SendBudget: the in-flight bound and rate refusals)
+ * and its confirmations (ConfirmationLedger). Services ask and tell; none changes a field. Every
+ * collection and part is made on first write, and a collection is dropped when emptied.
  */
 export class SocketSession {
   private state: SessionPhase = 'attaching';
@@ -41,6 +42,7 @@ export class SocketSession {
   private backlog?: Map<number, number>;
   private own?: OwnSends<DeliveryMessage>;
   private ledger?: ConfirmationLedger;
+  private budget?: SendBudget;
   private gapTimers?: Map<number, NodeJS.Timeout>;
   private readFailures?: Map<number, number>;
   /** Friends whose reads wait for their turn; one read at a time per socket. */
@@ -58,7 +60,6 @@ export class SocketSession {
   get isLagging(): boolean {
     return this.lagging;
   }
-
 
   /** Where a conversation stood at attach (the first position not had), and where its offline backlog ends, if any. */
   start(friendId: number, next: number, backlogTo?: number): void {
@@ -100,7 +101,6 @@ export class SocketSession {
     return !this.writeFailed;
   }
 
-
   /** The conversation's order on this socket; a conversation unknown at attach is new, from position 1. */
   order(friendId: number): ConversationOrder<DeliveryMessage> {
     let order = this.orders?.get(friendId);
@@ -127,7 +127,6 @@ export class SocketSession {
     if (seq === undefined) this.writeFailed = true;
     else if (!this.writeCaps?.has(friendId)) this.writeCaps = setIn(this.writeCaps, friendId, seq - 1);
   }
-
 
   /** Sets the gap timer unless one runs; the delay grows with the conversation's failed reads. */
   waitForGap(friendId: number, baseMs: number, maxMs: number, fire: () => void): void {
@@ -166,12 +165,15 @@ export class SocketSession {
     this.backlog = deleteIn(this.backlog, friendId);
   }
 
-
   /** Own sends in flight and reads parked behind them (the echo rule); `false`: none if never made. */
   ownSends(make: false): OwnSends<DeliveryMessage> | undefined;
   ownSends(make?: true): OwnSends<DeliveryMessage>;
   ownSends(make = true): OwnSends<DeliveryMessage> | undefined {
     return make ? (this.own ??= new OwnSends<DeliveryMessage>()) : this.own;
+  }
+  /** Its send budget (in-flight bound, rate refusals), made on the first send with `sendsInFlight` places. */
+  sendBudget(sendsInFlight: number): SendBudget {
+    return (this.budget ??= new SendBudget(sendsInFlight));
   }
   /** Confirmations; `false`: none on a socket never written to. */
   confirmations(make: false): ConfirmationLedger | undefined;
@@ -179,7 +181,6 @@ export class SocketSession {
   confirmations(make = true): ConfirmationLedger | undefined {
     return make ? (this.ledger ??= new ConfirmationLedger()) : this.ledger;
   }
-
 
   /** Over its send budget: every conversation suspends; `close` runs if it is still lagging when the timer fires. */
   lag(afterMs: number, close: () => void): void {
