@@ -3,6 +3,12 @@
  * burst of twice the rate). The ingress waits for a token before handling a frame: a client
  * sending faster than that is not read (TCP pushes back), so a flood costs the replica bounded
  * CPU, whatever the frames hold, and leaves the event loop to everyone else.
+ *
+ * Hand-written rather than rate-limiter-flexible's RateLimiterMemory: that counts in fixed
+ * windows (a burst of twice the rate at the end of one window and again at the start of the next,
+ * and a client that floods is not read until the window ends, then bursts), where a token bucket
+ * lets a flooding client on at the rate, one frame at a time; and it answers every consume as a
+ * promise, where this runs synchronously for every frame on the ingress's hot path.
  */
 export class FrameRate {
   private tokens: number;
