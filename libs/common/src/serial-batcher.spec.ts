@@ -30,22 +30,6 @@ describe('SerialBatcher', () => {
     expect(r.batches).toEqual([[1], [2, 3]]);
   });
 
-  it('settles what was pushed before the call once it is written', async () => {
-    const r = recorder();
-    const b = new SerialBatcher(r.write, 10);
-    b.push(1);
-    await tick();
-    let settled = false;
-    const s = b.settled().then(() => (settled = true));
-    b.push(2);
-    await tick();
-    expect(settled).toBe(false);
-    r.finish[0]();
-    await s;
-    expect(r.batches).toEqual([[1]]);
-    r.finish[1]?.();
-  });
-
   it('drains everything queued and in flight', async () => {
     const r = recorder();
     const b = new SerialBatcher(r.write, 1);

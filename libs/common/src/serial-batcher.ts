@@ -8,9 +8,6 @@ export class SerialBatcher<T> {
   private queue: T[] = [];
   private inFlight: Promise<void> | null = null;
   private scheduled = false;
-  private pushed = 0;
-  private written = 0;
-  private waiters: { upTo: number; resolve: () => void }[] = [];
 
   constructor(
     private readonly write: (batch: T[]) => Promise<void>,
@@ -19,15 +16,7 @@ export class SerialBatcher<T> {
 
   push(item: T): void {
     this.queue.push(item);
-    this.pushed += 1;
     this.schedule();
-  }
-
-  /** Resolves once every item pushed before the call has been through `write`. */
-  settled(): Promise<void> {
-    const upTo = this.pushed;
-    if (this.written >= upTo) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ upTo, resolve }));
   }
 
   /** Resolves once nothing is queued or being written. */
@@ -54,8 +43,6 @@ export class SerialBatcher<T> {
     this.inFlight = this.write(batch)
       .catch(() => undefined)
       .finally(() => {
-        this.written += batch.length;
-        this.waiters = this.waiters.filter((w) => (w.upTo <= this.written ? (w.resolve(), false) : true));
         this.inFlight = null;
         if (this.queue.length) this.schedule();
       });
