@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BusMessage, RedisMessageBus } from '@app/bus';
 import { BusConfig, ChatConfig } from '@app/config';
+import Redis from 'ioredis';
 import { RateLimiter } from '../../apps/chat-gateway/src/sending/rate-limiter.service';
 import { awayFromRateWindowEdge } from '../support/rate-window';
 import { sleep, waitFor } from '../support/wait';
@@ -11,6 +12,7 @@ import { describeWithRedisServer, RedisClusterNode, RedisTestCluster } from './r
 
 interface Replica {
   bus: RedisMessageBus;
+  instanceId: string;
   received: Array<{ userId: number; id: number }>;
   resyncs: number;
 }
@@ -31,16 +33,17 @@ describeWithRedisServer('RedisMessageBus on a Redis Cluster', () => {
   const keyPrefix = `cluster:${randomBytes(3).toString('hex')}:`;
 
   const replica = (name: string): Replica => {
+    const instanceId = `${name}-${randomBytes(3).toString('hex')}`;
     const bus = new RedisMessageBus({
       url: cluster.url,
       cluster: true,
       keyPrefix,
-      instanceId: `${name}-${randomBytes(3).toString('hex')}`,
+      instanceId,
       commandTimeoutMs: 500,
       shardedPubSub: 'auto',
       healthCheckIntervalMs: 500,
     });
-    const r: Replica = { bus, received: [], resyncs: 0 };
+    const r: Replica = { bus, instanceId, received: [], resyncs: 0 };
     bus.onEvent((userId, m) => m.type === 'message' && r.received.push({ userId, id: m.id }));
     bus.onResync(() => (r.resyncs += 1));
     replicas.push(r);
@@ -119,14 +122,31 @@ describeWithRedisServer('RedisMessageBus on a Redis Cluster', () => {
     for (let userId = 300; users.length < 6; userId++) users.push(userId);
     for (const userId of users) await b.bus.subscribe(userId);
 
-    // What ioredis does to itself after a failed ready check, and the bus after a failed ping:
-    // disconnect(true) on the subscriber client, here 25 times at random moments. Some land while
-    // a shard connection is half open, which leaves ioredis' shard subscriber group wedged for
-    // good; the bus must notice and start over with a fresh client.
-    const subscriberClient = () => (b.bus as unknown as { subscriber: { disconnect(reconnect: boolean): void } }).subscriber;
-    for (let i = 0; i < 25; i++) {
-      subscriberClient().disconnect(true);
-      await sleep(Math.random() * 300);
+    // Its subscriber connections cut from the Redis side (CLIENT KILL on every shard), 25 times at
+    // random moments. Some land while a shard connection is half open, which can leave ioredis'
+    // shard subscriber group wedged for good; the bus must notice and start over with a fresh client.
+    const admins = cluster.nodes.map((n) => new Redis(n.url, { lazyConnect: false, maxRetriesPerRequest: 1 }));
+    const killSubscribers = async (): Promise<void> => {
+      await Promise.all(
+        admins.map(async (admin) => {
+          const list = (await admin.client('LIST')) as string;
+          for (const line of list.split('\n')) {
+            const f = Object.fromEntries(line.split(' ').map((kv) => kv.split('=') as [string, string]));
+            const subscribed = Number(f.sub ?? 0) + Number(f.psub ?? 0) + Number(f.ssub ?? 0) > 0;
+            if (f.id && (f.name === `${b.instanceId}:sub` || (subscribed && !f.name?.startsWith(a.instanceId)))) {
+              await admin.client('KILL', 'ID', f.id).catch(() => undefined);
+            }
+          }
+        }),
+      );
+    };
+    try {
+      for (let i = 0; i < 25; i++) {
+        await killSubscribers();
+        await sleep(Math.random() * 300);
+      }
+    } finally {
+      admins.forEach((r) => r.disconnect());
     }
 
     await waitFor('b live again', () => b.bus.isLive(), 30_000);

@@ -31,7 +31,7 @@ async function slowReadersClosed(gw: GatewayProcess): Promise<number> {
 
 /** Lets a client that stopped reading read again: it then learns that the server has closed it. */
 function resumeReading(c: TestClient): void {
-  (c.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+  c.ws.resume();
 }
 
 /** A client that writes frames as fast as its socket takes them, for `ms`, reading nothing back or everything. */
@@ -118,7 +118,7 @@ describeMariaDb('flow control: clients that flood or do not read', () => {
     const [a, b] = await Promise.all([dir.newUser(), dir.newUser()]);
     const closedBefore = await slowReadersClosed(open);
     const cb = await TestClient.open(chatUrl(open.wsUrl, b.id, b.token));
-    (cb.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    cb.ws.pause();
     const ca = await TestClient.open(chatUrl(open.wsUrl, a.id, a.token));
     // About 9 MB: more than the kernel's socket buffers take from a reader that does not read.
     const total = 6000;
@@ -168,7 +168,7 @@ describeMariaDb('flow control: clients that flood or do not read', () => {
       paused = await Promise.all(
         Array.from({ length: 10 }, async () => {
           const c = await TestClient.open(chatUrl(open.wsUrl, b.id, b.token));
-          (c.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+          c.ws.pause();
           return c;
         }),
       );

@@ -24,9 +24,10 @@ export class TestClient {
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
 
-  static open(url: string, headers: Record<string, string> = {}, timeoutMs = 5000, protocols: string[] = []): Promise<TestClient> {
+  /** `autoPong: false`: a client that never answers the server's pings (its network gone). */
+  static open(url: string, headers: Record<string, string> = {}, timeoutMs = 5000, protocols: string[] = [], options: { autoPong?: boolean } = {}): Promise<TestClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, protocols, { headers });
+      const ws = new WebSocket(url, protocols, { headers, ...options });
       const timer = setTimeout(() => {
         ws.terminate();
         reject(new Error(`connect to ${url} timed out`));
