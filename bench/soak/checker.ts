@@ -495,6 +495,7 @@ function strictChecks(input: CheckInput, findings: SoakFindings, rowsByText: Map
       }
       if (kind === 'optional') continue;
       const index = indexIn(conversation, r.id);
+      if (index < 0) continue; // a heartbeat row: counted above, no place in the stream
       const lastKey = `${r.connection}:${conversation}`;
       const prev = last.get(lastKey);
       if (prev && index < prev.index) {
