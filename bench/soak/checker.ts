@@ -209,6 +209,8 @@ export interface SoakFindings {
     /** Legacy sends: stored once, refused with a frame the device saw, lost with a connection that closed before an answer could come, or unaccounted. */
     legacy: { total: number; stored: number; refused: number; closedBeforeAnswer: number; unaccounted: number };
     samples: StrictSample[];
+    /** When each finding happened (ms since the run started), to tell which fault was on. */
+    times: Record<StrictCheck, number[]>;
     devices: DeviceFindings[];
   };
 }
@@ -245,7 +247,7 @@ export function checkSoak(input: CheckInput): SoakFindings {
     order: { total: 0, sameConnection: 0, acrossReconnect: 0, conversations: 0, samples: [] },
     integrity: { ghost: 0, misrouted: 0, corrupted: 0, storedTwice: 0, ackIdChanged: 0, unknownRows: 0, heartbeatsStored: 0 },
     devicesNotConnectedAtEnd: input.devices.filter((d) => !d.connectedAtEnd).length,
-    strict: { counts: zeroCounts(), legacy: { total: 0, stored: 0, refused: 0, closedBeforeAnswer: 0, unaccounted: 0 }, samples: [], devices: [] },
+    strict: { counts: zeroCounts(), legacy: { total: 0, stored: 0, refused: 0, closedBeforeAnswer: 0, unaccounted: 0 }, samples: [], times: Object.fromEntries(STRICT_CHECKS.map((c) => [c, []])) as unknown as Record<StrictCheck, number[]>, devices: [] },
   };
   const lostSample = (m: LostMessage) => {
     if (findings.lost.samples.length < SAMPLES) findings.lost.samples.push(m);
@@ -414,6 +416,7 @@ function strictChecks(input: CheckInput, findings: SoakFindings, rowsByText: Map
   for (const d of input.devices) devicesByUser.set(d.user, [...(devicesByUser.get(d.user) ?? []), d]);
   const sample = (x: StrictSample) => {
     strict.counts[x.check] += 1;
+    if (x.at !== undefined) strict.times[x.check].push(x.at);
     if (strict.samples.filter((s) => s.check === x.check).length < SAMPLES) strict.samples.push(x);
   };
   const perDevice = new Map<number, DeviceFindings>();
