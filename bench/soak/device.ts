@@ -270,26 +270,37 @@ export class Device {
   }
 
   /**
-   * Ping flood: WebSocket pings of 125 bytes as fast as the socket takes them, reading nothing
-   * (the server's pongs pile up on its side) for `ms`. Returns what it sent and how it ended.
+   * Ping flood: masked WebSocket ping frames of 125 bytes written straight to the TCP socket as
+   * fast as it takes them (a few MiB queued at most), reading nothing, for `ms` or until `stop()`
+   * says so (the soak stops it once the replica's memory has grown past its bound). The server's
+   * pongs pile up on its side. Returns what it sent and how it ended.
    */
-  async pingFlood(ms: number): Promise<string> {
+  async pingFlood(ms: number, stop: () => boolean = () => false): Promise<string> {
     const ws = this.ws;
     if (!ws || !this.isOpen || this.busy) return 'skipped: flooder not connected';
     this.pingFlooding = true;
     ws.pause();
     this.unreadable();
-    const payload = Buffer.alloc(125, 0x70);
+    // FIN + ping opcode, masked, 125 bytes; an all-zero mask leaves the payload as it is.
+    const frame = Buffer.concat([Buffer.from([0x89, 0x80 | 125, 0, 0, 0, 0]), Buffer.alloc(125, 0x70)]);
+    const PER_CHUNK = 8000;
+    const chunk = Buffer.concat(Array.from({ length: PER_CHUNK }, () => frame));
+    const socket = (ws as unknown as { _socket?: import('node:net').Socket })._socket;
     const end = Date.now() + ms;
     let pings = 0;
+    let why = 'time up';
     try {
-      while (Date.now() < end && ws.readyState === WebSocket.OPEN && pings < 20_000_000) {
-        if (ws.bufferedAmount > 4 << 20) {
-          await sleep(2);
+      while (Date.now() < end && ws.readyState === WebSocket.OPEN && socket && !socket.destroyed && pings < 50_000_000) {
+        if (stop()) {
+          why = 'stopped: memory bound passed';
+          break;
+        }
+        if (socket.writableLength > 4 << 20) {
+          await sleep(5);
           continue;
         }
-        for (let i = 0; i < 500; i++) ws.ping(payload);
-        pings += 500;
+        socket.write(chunk);
+        pings += PER_CHUNK;
         await new Promise((r) => setImmediate(r));
       }
     } finally {
@@ -301,7 +312,7 @@ export class Device {
       }
     }
     const state = ws.readyState === WebSocket.OPEN ? 'socket still open' : `socket closed (${this.lastCloseCode ?? '?'})`;
-    return `${pings} pings of 125 bytes in ${ms} ms without reading; ${state}`;
+    return `${pings} pings of 125 bytes without reading (${why}); ${state}`;
   }
 
   /** Settle phase: drops the connection and opens a new one; true once the new one is open. */
