@@ -179,7 +179,7 @@ export function printReport(r: SoakReport, log: (line: string) => void): void {
     log(`  ${kind.padEnd(16)} ${String(k.count).padStart(3)} ${(k.count ? seconds(k.longestMs) : '-').padStart(8)}  ${list(k.findings)}`);
   }
   const samples: string[] = [
-    ...st.samples.slice(0, 12).map((x) => `${x.check}: device ${x.device} connection ${x.connection ?? '-'} id ${x.id ?? '-'} seq ${x.seq ?? '-'} at ${seconds(x.at)}${x.note ? ` (${x.note})` : ''}`),
+    ...STRICT_CHECKS.flatMap((c) => st.samples.filter((x) => x.check === c).slice(0, 3)).map((x) => `${x.check}: device ${x.device} connection ${x.connection ?? '-'} id ${x.id ?? '-'} seq ${x.seq ?? '-'} at ${seconds(x.at)}${x.note ? ` (${x.note})` : ''}`),
     ...f.lost.samples.slice(0, 5).map((m) => `lost: ${m.why}: id ${m.id ?? '-'} ${m.sender}→${m.to} seq ${m.seq ?? '-'} "${m.text.slice(0, 40)}" (${m.mode ?? 'no send'}${m.answers ? `; ${m.answers}` : ''})`),
     ...f.phantom.samples.slice(0, 5).map((p) => `phantom: id ${p.id} ${p.sender}→${p.to} clientMsgId ${p.clientMsgId} "${p.text.slice(0, 40)}" (${p.answers})`),
     ...f.order.samples.slice(0, 5).map(
