@@ -218,7 +218,7 @@ describe('registration by code and closed registration', () => {
   beforeAll(async () => {
     sms = await SmsReceiver.start(secret);
     suite = await startSuite({ DATABASE_URL: db.url, ACCOUNTS_REGISTRATION: 'code', ACCOUNTS_SMS_WEBHOOK_URL: sms.url, ACCOUNTS_SMS_WEBHOOK_SECRET: secret });
-    closed = await startSuite({ DATABASE_URL: db.url, ACCOUNTS_REGISTRATION: 'closed' });
+    closed = await startSuite({ DATABASE_URL: db.url, ACCOUNTS_REGISTRATION: 'closed', ACCOUNTS_LOGIN_MAX_PER_ADDRESS: '5' });
   });
   afterAll(async () => {
     await suite?.close();
@@ -240,6 +240,14 @@ describe('registration by code and closed registration', () => {
     // Used once.
     expect(await call(suite.httpUrl, '/user/register.do', { phone, password: 'good-password', msgCode: sent.code })).toEqual({ status: 1, msg: '验证码错误' });
     expect(await call(suite.httpUrl, '/user/get_msgcode.do', { phoneNumber: 'not-a-phone' })).toEqual({ status: 1, msg: '发送失败' });
+  });
+
+  it('without TRUST_PROXY_HOPS, X-Forwarded-For is not believed: the TCP peer is the address', async () => {
+    const answers = await Promise.all(
+      [...Array(8).keys()].map((i) => call(closed.httpUrl, '/user/login.do', { phoneNumber: freshPhone(), password: 'guess-123' }, undefined, { 'X-Forwarded-For': `10.9.8.${i}` })),
+    );
+    expect(answers.filter((a) => a.msg === '账号或密码错误')).toHaveLength(5);
+    expect(answers.filter((a) => a.msg === '尝试次数过多，请稍后再试')).toHaveLength(3);
   });
 
   it('closed: nobody registers', async () => {

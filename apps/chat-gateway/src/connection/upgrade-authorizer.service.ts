@@ -65,8 +65,9 @@ export class UpgradeAuthorizer implements OnModuleInit {
       try {
         const claims = await this.tokens.verify(extractToken(req.headers, url.searchParams));
         tokenUser = claims.userId;
-        // A token issued before the user's last password change is refused (CONTRACT section 6).
-        if (claims.userId === userId && !(await this.knownUsers.accepts(claims))) {
+        // A token issued before the user's last password change is refused (CONTRACT section 6);
+        // a user that does not exist is answered below, as before.
+        if (claims.userId === userId && !(await this.knownUsers.accepts(claims)) && (await this.knownUsers.exists(userId))) {
           return { ok: false, status: 401, message: LegacyMessages.notLoggedIn };
         }
       } catch {
