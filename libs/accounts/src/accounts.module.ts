@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccountAdmin } from './account-admin.service';
 import { AccountService } from './account.service';
 import { AttemptCounter } from './attempt-counter';
 import { ChatPolicy } from './chat-policy';
@@ -9,8 +10,8 @@ import { UserAccounts } from './user-accounts.service';
 
 /** Needs the (global) config, database, auth and common modules of the app that imports it. */
 @Module({
-  providers: [UserAccounts, AccountService, FriendService, PasswordHasher, AttemptCounter, SmsSender],
-  exports: [UserAccounts, AccountService, FriendService, PasswordHasher],
+  providers: [UserAccounts, AccountAdmin, AccountService, FriendService, PasswordHasher, AttemptCounter, SmsSender],
+  exports: [UserAccounts, AccountAdmin, AccountService, FriendService, PasswordHasher],
 })
 export class AccountsModule {}
 

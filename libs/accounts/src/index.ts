@@ -1,5 +1,6 @@
 export * from './user-accounts.service';
 export * from './account.service';
+export * from './account-admin.service';
 export * from './friend.service';
 export * from './password-hasher';
 export * from './attempt-counter';
