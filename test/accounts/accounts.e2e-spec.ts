@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { testMariaDbUrl } from '../support/infra';
-import { freshPhone, startSuite, tempSqlite, TestApp } from '../support/test-app';
+import { freshPhone, opsAuth, startSuite, tempSqlite, TestApp } from '../support/test-app';
 import { TestClient } from '../support/ws-client';
 import { Answer, call, legacyMd5, uploadPng } from './accounts-client';
 
@@ -199,6 +199,8 @@ describe.each(engines)('accounts on %s', (_engine, database) => {
     const sockB = await TestClient.open(`${suite.wsUrl}/chat/${b.id}?token=${b.token}`);
     sockB.send({ to: a.id, text: 'let me in' });
     expect(await sockB.nextMatching((f) => f.code !== undefined)).toMatchObject({ code: 'BLOCKED', text: '消息已发出，但被对方拒收了' });
+    // A read receipt over HTTP is refused the same way.
+    expect(await call(suite.httpUrl, '/chat_message/mark_Read.do', { friendId: a.id, seq: 1 }, b.token)).toEqual({ status: 1, msg: '消息已发出，但被对方拒收了' });
     const [{ n }] = await sql('SELECT COUNT(*) AS n FROM `message` WHERE sender = ?', [b.id]);
     expect(Number(n)).toBe(0);
 
@@ -248,6 +250,18 @@ describe('registration by code and closed registration', () => {
     );
     expect(answers.filter((a) => a.msg === '账号或密码错误')).toHaveLength(5);
     expect(answers.filter((a) => a.msg === '尝试次数过多，请稍后再试')).toHaveLength(3);
+  });
+
+  it('describes every account path in the OpenAPI document', async () => {
+    const res = await fetch(`${suite.httpUrl}/api-docs/history-json`, { headers: opsAuth });
+    const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
+    const paths = [
+      'login.do', 'register.do', 'get_msgcode.do', 'get_user_info.do', 'update_user_info.do', 'login_reset_password.do', 'logout.do',
+      'search.do', 'block.do', 'unblock.do', 'block_List.do',
+    ].map((p) => `/user/${p}`);
+    paths.push(...['concern.do', 'unconcern.do', 'check_concern.do', 'get_list.do', 'get_detail.do'].map((p) => `/friend/${p}`));
+    for (const path of paths) expect(doc.paths[path]?.post).toBeDefined();
+    expect(Object.keys(doc.paths['/user/search.do']).sort()).toEqual(['get', 'post']);
   });
 
   it('closed: nobody registers', async () => {
