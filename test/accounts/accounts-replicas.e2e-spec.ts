@@ -13,7 +13,7 @@ import { Answer, call } from './accounts-client';
 // Two all-in-one replicas in processes of their own, one Redis, one MariaDB: the attempt limits,
 // a registration race, password changes, blocking and the friends policy across replicas.
 
-jest.setTimeout(120_000);
+jest.setTimeout(420_000);
 
 const SUITE = ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/suite/src/main.ts'];
 
@@ -43,7 +43,7 @@ describeMariaDb('accounts across two replicas', () => {
       TRUST_PROXY_HOPS: '1',
       CHAT_POLICY: 'friends',
     };
-    [r1, r2] = await Promise.all([GatewayProcess.start(env, { args: SUITE, readyTimeoutMs: 90_000 }), GatewayProcess.start(env, { args: SUITE, readyTimeoutMs: 90_000 })]);
+    [r1, r2] = await Promise.all([GatewayProcess.start(env, { args: SUITE, readyTimeoutMs: 240_000 }), GatewayProcess.start(env, { args: SUITE, readyTimeoutMs: 240_000 })]);
     ds = new DataSource(dataSourceOptions(testMariaDbUrl()!, false));
     await ds.initialize();
   });

@@ -5,6 +5,9 @@ import { DataSource } from 'typeorm';
 import { testMariaDbUrl } from '../support/infra';
 import { freshPhone, opsAuth, startSuite, tempSqlite, TestApp } from '../support/test-app';
 import { TestClient } from '../support/ws-client';
+import { useChatAdapter } from '../../apps/chat-gateway/src/chat-gateway.module';
+import { useHistoryOpenApi } from '../../apps/history-api/src/history/history-openapi';
+import { SuiteModule } from '../../apps/suite/src/suite.module';
 import { Answer, call, legacyMd5, uploadPng } from './accounts-client';
 
 jest.setTimeout(60_000);
@@ -219,7 +222,14 @@ describe('registration by code and closed registration', () => {
   const secret = 'sms-webhook-secret-0123456789';
   beforeAll(async () => {
     sms = await SmsReceiver.start(secret);
-    suite = await startSuite({ DATABASE_URL: db.url, ACCOUNTS_REGISTRATION: 'code', ACCOUNTS_SMS_WEBHOOK_URL: sms.url, ACCOUNTS_SMS_WEBHOOK_SECRET: secret });
+    suite = await startSuite(
+      { DATABASE_URL: db.url, ACCOUNTS_REGISTRATION: 'code', ACCOUNTS_SMS_WEBHOOK_URL: sms.url, ACCOUNTS_SMS_WEBHOOK_SECRET: secret },
+      SuiteModule,
+      (app) => {
+        useChatAdapter(app);
+        useHistoryOpenApi(app);
+      },
+    );
     closed = await startSuite({ DATABASE_URL: db.url, ACCOUNTS_REGISTRATION: 'closed', ACCOUNTS_LOGIN_MAX_PER_ADDRESS: '5' });
   });
   afterAll(async () => {
