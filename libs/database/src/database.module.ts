@@ -9,6 +9,22 @@ import { MessageRepository } from './message.repository';
 import { PushDeviceRepository } from './push-device.repository';
 import { PushJobRepository } from './push-job.repository';
 import { UserRepository } from './user.repository';
+import { AccountRepository } from './account.repository';
+import { RelationRepository } from './relation.repository';
+import { SmsCodeRepository } from './sms-code.repository';
+import { UploadOwnerRepository } from './upload-owner.repository';
+
+const REPOSITORIES = [
+  UserRepository,
+  MessageRepository,
+  ConversationRepository,
+  PushDeviceRepository,
+  PushJobRepository,
+  AccountRepository,
+  RelationRepository,
+  SmsCodeRepository,
+  UploadOwnerRepository,
+];
 
 @Global()
 @Module({
@@ -25,8 +41,8 @@ import { UserRepository } from './user.repository';
     }),
   ],
   // MessageStore is provided by the apps that write messages (it holds a writer pool of its own).
-  providers: [UserRepository, MessageRepository, ConversationRepository, PushDeviceRepository, PushJobRepository],
-  exports: [UserRepository, MessageRepository, ConversationRepository, PushDeviceRepository, PushJobRepository],
+  providers: REPOSITORIES,
+  exports: REPOSITORIES,
 })
 export class DatabaseModule implements OnModuleInit {
   constructor(

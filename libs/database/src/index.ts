@@ -12,3 +12,7 @@ export * from './stepwise-batch.writer';
 export * from './mariadb-batch.writer';
 export * from './push-device.repository';
 export * from './push-job.repository';
+export * from './account.repository';
+export * from './relation.repository';
+export * from './sms-code.repository';
+export * from './upload-owner.repository';
