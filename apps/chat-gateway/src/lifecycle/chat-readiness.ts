@@ -4,8 +4,8 @@ import { withTimeout } from '@app/common';
 import { BusConfig } from '@app/config';
 import { ReadinessRegistry } from '@app/ops';
 import { DeliveryService } from '../delivery/delivery.service';
-import { ShutdownState } from '../lifecycle/shutdown-state';
-import { MessageWriter } from '../messages/message-writer.service';
+import { MessageWriter } from '../sending/message-writer.service';
+import { ShutdownState } from '../shared/shutdown-state';
 
 /** How long readiness waits for the message store to answer its probe after failed batches. */
 const PROBE_MS = 1500;
