@@ -3,6 +3,7 @@ import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CoreConfig } from '@app/config';
 import { ReadinessRegistry } from '@app/ops';
+import { boundDataSource } from './bounded-query';
 import { dataSourceOptions } from './data-source-options';
 import { ConversationRepository } from './conversation.repository';
 import { MessageRepository } from './message.repository';
@@ -47,11 +48,15 @@ const REPOSITORIES = [
 export class DatabaseModule implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly config: CoreConfig,
     // Absent in the admin CLI, which has no health endpoint.
     @Optional() private readonly readiness?: ReadinessRegistry,
   ) {}
 
   onModuleInit(): void {
+    // Every call from here on (reads, writes, transactions) settles within the statement timeout,
+    // whatever the network does; the migrations at start ran before, unbounded.
+    boundDataSource(this.db, this.config.databaseStatementTimeoutMs);
     this.readiness?.register({
       name: 'database',
       check: async () => {

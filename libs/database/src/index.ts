@@ -1,4 +1,5 @@
 export * from './data-source-options';
+export * from './bounded-query';
 export * from './sql-dialect';
 export * from './database.module';
 export * from './user.repository';
