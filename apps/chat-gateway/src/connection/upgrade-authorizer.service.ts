@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { extractToken, TokenService } from '@app/auth';
+import { extractSocketToken, TokenService } from '@app/auth';
 import { LegacyMessages } from '@app/common';
 import { ChatConfig } from '@app/config';
 import { ProtocolVersion, readId } from '../frames/frame-codec';
@@ -62,7 +62,7 @@ export class UpgradeAuthorizer implements OnModuleInit {
     if (!this.config.legacyUnauthenticated) {
       let tokenUser: number;
       try {
-        tokenUser = (await this.tokens.verify(extractToken(req.headers, url.searchParams))).userId;
+        tokenUser = (await this.tokens.verify(extractSocketToken(req.headers, url.searchParams))).userId;
       } catch {
         return { ok: false, status: 401, message: LegacyMessages.notLoggedIn };
       }

@@ -5,8 +5,8 @@ import { HttpApi, UserSummary } from '../protocol/http-api';
 import { ChatShell } from './chat-shell';
 import { SignIn } from './sign-in';
 
-const socketUrl = (userId: number, token: string): string =>
-  `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/chat/${userId}?token=${encodeURIComponent(token)}`;
+// No token in the URL: the client offers it as the subprotocol `chat.token.<jwt>` (ChatClient).
+const socketUrl = (userId: number): string => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/chat/${userId}`;
 
 /** Signed out: the sign-in page. Signed in: one ChatClient for this tab's user. */
 export function App() {
