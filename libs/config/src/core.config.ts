@@ -18,8 +18,9 @@ export class CoreConfig implements ConfigCheck {
   @Max(65535, { message: 'PORT must be between 0 and 65535' })
   port: number = 8080;
 
-  @Env('HOST') @IsString()
-  host: string = '0.0.0.0';
+  /** HOST as given; `host` is what the apps listen on. */
+  @Env('HOST') @IsOptional() @IsString()
+  hostSetting?: string;
 
   @Env('DATABASE_URL')
   @Matches(/^(mysql|mariadb):\/\/.+|^sqlite:.+/, {
@@ -106,6 +107,14 @@ export class CoreConfig implements ConfigCheck {
       problems.push(`CHAT_TIMEZONE "${this.timezone}" is not an IANA time zone: use e.g. Asia/Shanghai or UTC`);
     }
     return problems;
+  }
+
+  /**
+   * Where the apps listen: HOST, or every interface, except in development mode, where a
+   * machine's own browser is the only expected client (its /dev endpoints hand out tokens).
+   */
+  get host(): string {
+    return this.hostSetting ?? (this.devMode ? '127.0.0.1' : '0.0.0.0');
   }
 
   get isSqlite(): boolean {
