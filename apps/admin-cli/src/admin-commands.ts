@@ -6,7 +6,8 @@ import { pushStatus } from './push/push-status';
 
 export const USAGE = `Usage: chat-admin <command>
 
-  migrate                                  apply pending database migrations, then exit
+  migrate [--create-database]              apply pending database migrations, then exit; with the flag
+                                           (or DATABASE_CREATE=true) create a missing database first (utf8mb4)
   user add --phone <phone> [--name <name>] add a user (name defaults to 手机用户<phone>); prints the user as JSON
   token <userId> [--ttl <seconds>]         mint a token for an existing user; prints it
   push status <messageId>                  what happened to a message's push, and why

@@ -2,6 +2,7 @@ import { INestApplication, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { assertConfig, ConfigError, CoreConfig, loadConfig, OpsConfig, UploadConfig } from '@app/config';
+import { ensureDatabase, MissingDatabaseError } from '@app/database';
 import { OpsAccess, OpsListener, PROTECTED_OPS_MOUNTS } from '@app/ops';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { BODY_LIMITS } from './body-error';
@@ -34,6 +35,16 @@ export async function bootApp(module: unknown, options: BootOptions): Promise<IN
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${options.name} cannot start. ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  try {
+    // A missing database is one line with its fix, not ten retries with a stack trace each.
+    await ensureDatabase(core.databaseUrl, core.createDatabase);
+  } catch (e) {
+    if (e instanceof MissingDatabaseError) {
+      process.stderr.write(`${options.name} cannot start: ${e.message}\n`);
       process.exit(1);
     }
     throw e;

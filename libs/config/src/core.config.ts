@@ -84,7 +84,15 @@ export class CoreConfig implements ConfigCheck {
   @IsBoolean({ message: 'DATABASE_RUN_MIGRATIONS must be true or false' })
   runMigrations: boolean = true;
 
-  /** json: one JSON object per line (pino), for containers; text: Nest's coloured console. */
+  /**
+   * Create the MySQL/MariaDB database DATABASE_URL names when it does not exist (utf8mb4), as
+   * `migrate --create-database` does; off: a missing one is reported in one line with the fix.
+   */
+  @Env('DATABASE_CREATE') @ToBool()
+  @IsBoolean({ message: 'DATABASE_CREATE must be true or false' })
+  createDatabase: boolean = false;
+
+  /** json: one JSON object per line (pino), for containers; text: Nest's console (coloured on a terminal). */
   @Env('LOG_FORMAT')
   @IsIn(['json', 'text'], { message: 'LOG_FORMAT must be json or text' })
   logFormat: 'json' | 'text' = 'json';

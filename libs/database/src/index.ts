@@ -12,3 +12,4 @@ export * from './stepwise-batch.writer';
 export * from './mariadb-batch.writer';
 export * from './push-device.repository';
 export * from './push-job.repository';
+export * from './database-presence';
