@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { TokenService } from '@app/auth';
-import { ChatClock } from '@app/common';
+import { ChatClock, textLogger } from '@app/common';
 import { assertConfig, ConfigError, CoreConfig, loadConfig } from '@app/config';
 import { ensureDatabase, MissingDatabaseError, PushJobRepository, UserRepository } from '@app/database';
 import { AdminCliModule } from './admin-cli.module';
@@ -35,7 +35,7 @@ async function main(): Promise<number> {
     }
     throw e;
   }
-  const app = await NestFactory.createApplicationContext(AdminCliModule, { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(AdminCliModule, { logger: textLogger(['error', 'warn']) });
   try {
     const out = await runAdminCommand(args, { users: app.get(UserRepository), tokens: app.get(TokenService), clock: app.get(ChatClock), pushJobs: app.get(PushJobRepository) });
     process.stdout.write(`${out}\n`);
