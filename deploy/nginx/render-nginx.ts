@@ -171,6 +171,10 @@ function parseArgs(argv: string[]): { options: NginxRenderOptions; out?: string;
 }
 
 export function main(argv: string[]): number {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   let parsed: ReturnType<typeof parseArgs>;
   let text: string;
   try {
