@@ -6,11 +6,11 @@ import { AppConfigModule, ChatConfig } from '@app/config';
 import { ConversationsModule } from '@app/conversations';
 import { DatabaseModule, MessageStore } from '@app/database';
 import { OpsModule } from '@app/ops';
-import { ChatGateway } from './chat/chat.gateway';
-import { ChatWsAdapter } from './connection/chat-ws.adapter';
-import { ConnectionManager } from './connection/connection-manager.service';
-import { PingLoop } from './connection/ping-loop.service';
-import { UpgradeAuthorizer } from './connection/upgrade-authorizer.service';
+import { ChatGateway } from './transport/chat.gateway';
+import { ChatWsAdapter } from './transport/chat-ws.adapter';
+import { ConnectionManager } from './transport/connection-manager.service';
+import { PingLoop } from './transport/ping-loop.service';
+import { UpgradeAuthorizer } from './transport/upgrade-authorizer.service';
 import { Confirmations } from './delivery/confirmations.service';
 import { DeliveredPositions } from './delivery/delivered-positions.service';
 import { DeliveryService } from './delivery/delivery.service';
@@ -21,13 +21,13 @@ import { ReadHandler } from './handlers/read.handler';
 import { SendMessageHandler } from './handlers/send-message.handler';
 import { TypingHandler } from './handlers/typing.handler';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
-import { ShutdownState } from './lifecycle/shutdown-state';
-import { MessageWriter } from './messages/message-writer.service';
-import { RateLimiter } from './messages/rate-limiter.service';
-import { SendService } from './messages/send.service';
-import { ChatMetrics } from './ops/chat-metrics.service';
-import { ChatReadiness } from './ops/chat-readiness';
-import { UserDirectory } from './users/user-directory.service';
+import { ShutdownState } from './shared/shutdown-state';
+import { MessageWriter } from './sending/message-writer.service';
+import { RateLimiter } from './sending/rate-limiter.service';
+import { SendService } from './sending/send.service';
+import { ChatMetrics } from './shared/chat-metrics.service';
+import { ChatReadiness } from './lifecycle/chat-readiness';
+import { UserDirectory } from './shared/user-directory.service';
 
 /**
  * Friend chat over WebSocket at /chat/{id}. The folders are its parts: connection (upgrade,

@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { MESSAGE_BUS, MessageBus } from '@app/bus';
 import { ChatClock, DomainError, ErrorCode, LegacyMessages } from '@app/common';
-import { refusalFrame } from '../frames/refusal-frames';
-import { UserDirectory } from '../users/user-directory.service';
+import { refusalFrame } from '../protocol/refusal-frames';
+import { UserDirectory } from '../shared/user-directory.service';
 import { FrameContext } from './frame-context';
 
 /** At most one typing notice per user and friend is forwarded in this time (CONTRACT section 4). */
