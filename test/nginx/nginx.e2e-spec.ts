@@ -15,7 +15,8 @@ import { buildAppsAndWeb, describeNginx, NginxProcess } from './nginx-process';
 // into dist/ and run as its own process) and the built web client. Everything through nginx's
 // one origin, as the apps and a browser see it.
 
-jest.setTimeout(180_000);
+// The setup builds three apps and the web client, then boots four processes.
+jest.setTimeout(300_000);
 
 const SECURITY_HEADERS = [
   'content-security-policy',

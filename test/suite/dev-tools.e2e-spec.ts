@@ -128,7 +128,8 @@ describe('development endpoints and who may reach them', () => {
     } finally {
       await app.stop();
     }
-  });
+    // Booting from the sources takes a while on a busy machine.
+  }, 120_000);
 });
 describeMariaDb('MariaDB', () => devEndpoints('MariaDB', () => testMariaDbUrl()!));
 
