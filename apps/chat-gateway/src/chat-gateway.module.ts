@@ -11,7 +11,9 @@ import { ChatWsAdapter } from './transport/chat-ws.adapter';
 import { ConnectionManager } from './transport/connection-manager.service';
 import { PingLoop } from './transport/ping-loop.service';
 import { UpgradeAuthorizer } from './transport/upgrade-authorizer.service';
+import { BusResync } from './delivery/bus-resync';
 import { Confirmations } from './delivery/confirmations.service';
+import { ConversationFlow } from './delivery/conversation-flow';
 import { DeliveredPositions } from './delivery/delivered-positions.service';
 import { DeliveryService } from './delivery/delivery.service';
 import { SocketRegistry } from './delivery/socket-registry';
@@ -52,6 +54,8 @@ import { UserDirectory } from './shared/user-directory.service';
     RateLimiter,
     UserDirectory,
     DeliveryService,
+    ConversationFlow,
+    BusResync,
     SocketRegistry,
     UserSubscriptions,
     Confirmations,

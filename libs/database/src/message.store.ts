@@ -1,3 +1,4 @@
+import { isMysqlOptions } from '@app/entities';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -50,7 +51,7 @@ export class MessageStore implements OnModuleInit, OnApplicationShutdown {
 
   /** Whether several batches may be written at once (a pool, not SQLite's one connection). */
   get concurrentWrites(): boolean {
-    return this.db.options.type === 'mysql' || this.db.options.type === 'mariadb';
+    return isMysqlOptions(this.db.options);
   }
 
   async onModuleInit(): Promise<void> {

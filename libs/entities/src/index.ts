@@ -10,6 +10,7 @@ import { ConversationState1716800000002 } from './migrations/1716800000002-conve
 import { SqliteCanonicalTables1716800000003 } from './migrations/1716800000003-sqlite-canonical-tables';
 import { PushOutbox1716800000004 } from './migrations/1716800000004-push-outbox';
 
+export { isMysqlOptions } from './migrations/dialect';
 export { ConversationEntity, ConversationMemberEntity, MessageEntity, PushDeviceEntity, PushJobEntity, UserEntity };
 
 export const ENTITIES = [UserEntity, MessageEntity, ConversationEntity, ConversationMemberEntity, PushDeviceEntity, PushJobEntity];

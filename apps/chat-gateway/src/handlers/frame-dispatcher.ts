@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ChatClock, ErrorCode } from '@app/common';
 import { ChatConfig } from '@app/config';
-import type { IncomingFrame } from '../transport/frame-ingress';
+import type { IncomingFrame } from '../protocol/events';
 import { binaryFrameError, errorFrame, parseFrame } from '../protocol/frame-codec';
 import { refusalFrame } from '../protocol/refusal-frames';
 import { ShutdownState } from '../shared/shutdown-state';
@@ -29,7 +29,7 @@ export class FrameDispatcher {
   ) {}
 
   async dispatch(ctx: FrameContext, frame: IncomingFrame): Promise<void> {
-    if (this.shutdown.refusingFrames) {
+    if (this.shutdown.shuttingDown) {
       this.metrics.framesIn.inc({ outcome: 'refused' });
       ctx.reply(
         errorFrame(null, '服务器正在重启，消息未保存，请重连后重发 (server shutting down; reconnect and resend)', this.clock.wallClock(), ErrorCode.StoreUnavailable),

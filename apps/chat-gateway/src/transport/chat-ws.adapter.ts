@@ -4,13 +4,12 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { LogThrottle } from '@app/common';
-import type { ProtocolVersion } from '../protocol/frame-codec';
+import { CHAT_V2_PROTOCOL, ProtocolVersion } from '../protocol/events';
 import { UpgradeAuthorizer, UpgradeDecision } from './upgrade-authorizer.service';
 
 export type AuthedRequest = IncomingMessage & { chatUserId?: number; chatVersion?: ProtocolVersion };
 
 /** The WebSocket subprotocol of protocol v2 (CONTRACT section 4). */
-export const CHAT_V2_PROTOCOL = 'chat.v2';
 
 const STATUS_TEXT: Record<number, string> = {
   401: 'Unauthorized',

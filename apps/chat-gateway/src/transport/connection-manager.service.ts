@@ -6,7 +6,8 @@ import { DeliveryService } from '../delivery/delivery.service';
 import { FrameDispatcher } from '../handlers/frame-dispatcher';
 import { ChatMetrics } from '../shared/chat-metrics.service';
 import type { AuthedRequest } from './chat-ws.adapter';
-import { FrameIngress, IncomingFrame, IngressLimits, IngressSink } from './frame-ingress';
+import type { IncomingFrame } from '../protocol/events';
+import { FrameIngress, IngressLimits, IngressSink } from './frame-ingress';
 import { FrameRate } from './frame-rate';
 import { InboundBudget } from './inbound-budget';
 import { WsChatSocket } from './ws-chat-socket';
@@ -107,7 +108,7 @@ export class ConnectionManager implements IngressSink<WsChatSocket> {
   // ---------------------------------------------------------------- the sink of every socket's ingress
 
   handle(socket: WsChatSocket, frame: IncomingFrame): Promise<void> {
-    return this.dispatcher.dispatch({ socket, receivedAt: frame.receivedAt, reply: (f: object) => socket.send(JSON.stringify(f)) }, frame);
+    return this.dispatcher.dispatch({ socket, receivedAt: frame.receivedAt, reply: (f) => socket.reply(f) }, frame);
   }
 
   paused(): void {

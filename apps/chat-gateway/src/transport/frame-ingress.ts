@@ -1,14 +1,9 @@
 import type { WebSocket } from 'ws';
+import type { IncomingFrame } from '../protocol/events';
 import { FrameRate } from './frame-rate';
 import { InboundBudget } from './inbound-budget';
 
-/** A frame as it came off the wire, with when it came. */
-export interface IncomingFrame {
-  /** The text; null for a binary frame. */
-  raw: string | null;
-  receivedAt: number;
-  bytes: number;
-}
+export type { IncomingFrame } from '../protocol/events';
 
 export interface IngressLimits {
   /** Frames waiting to be handled, above which the socket is no longer read. */

@@ -3,7 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import { extractSocketToken, TokenService } from '@app/auth';
 import { LegacyMessages } from '@app/common';
 import { ChatConfig } from '@app/config';
-import { ProtocolVersion, readId } from '../protocol/frame-codec';
+import { CHAT_V2_PROTOCOL, ProtocolVersion } from '../protocol/events';
+import { readId } from '../protocol/frame-codec';
 import { UserDirectory } from '../shared/user-directory.service';
 
 export type UpgradeDecision =
@@ -18,7 +19,7 @@ function requestedVersion(req: IncomingMessage, url: URL): ProtocolVersion {
   const offered = String(req.headers['sec-websocket-protocol'] ?? '')
     .split(',')
     .map((p) => p.trim());
-  return offered.includes('chat.v2') || url.searchParams.get('v') === '2' ? 2 : 1;
+  return offered.includes(CHAT_V2_PROTOCOL) || url.searchParams.get('v') === '2' ? 2 : 1;
 }
 
 /**
