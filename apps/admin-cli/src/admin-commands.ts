@@ -6,7 +6,8 @@ import { pushStatus } from './push/push-status';
 
 export const USAGE = `Usage: chat-admin <command>
 
-  migrate                                  apply pending database migrations, then exit
+  migrate [--create-database]              apply pending database migrations, then exit; with the flag
+                                           (or DATABASE_CREATE=true) create a missing database first (utf8mb4)
   user add --phone <phone> [--name <name>] add a user (name defaults to 手机用户<phone>); prints the user as JSON
   user passwd <userId>                     set a password, read from the first line of standard input; every
                                            token the user holds is refused from then on

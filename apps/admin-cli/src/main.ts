@@ -1,9 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import { AccountAdmin } from '@app/accounts';
 import { TokenService } from '@app/auth';
-import { ChatClock } from '@app/common';
-import { assertConfig, ConfigError, CoreConfig } from '@app/config';
-import { PushJobRepository, UserRepository } from '@app/database';
+import { ChatClock, textLogger } from '@app/common';
+import { assertConfig, ConfigError, CoreConfig, loadConfig } from '@app/config';
+import { ensureDatabase, MissingDatabaseError, PushJobRepository, UserRepository } from '@app/database';
 import { AdminCliModule } from './admin-cli.module';
 import { runAdminCommand, USAGE, UsageError } from './admin-commands';
 
@@ -15,8 +15,11 @@ async function main(): Promise<number> {
   }
   // `migrate` is what the one-shot migration job runs: it always applies them.
   if (args[0] === 'migrate') process.env.DATABASE_RUN_MIGRATIONS = 'true';
+  if (args[0] === 'migrate' && args.includes('--create-database')) process.env.DATABASE_CREATE = 'true';
+  let core: CoreConfig;
   try {
     assertConfig([CoreConfig]);
+    core = loadConfig(CoreConfig);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);
@@ -24,7 +27,16 @@ async function main(): Promise<number> {
     }
     throw e;
   }
-  const app = await NestFactory.createApplicationContext(AdminCliModule, { logger: ['error', 'warn'] });
+  try {
+    if (await ensureDatabase(core.databaseUrl, core.createDatabase)) process.stderr.write('created the database (utf8mb4)\n');
+  } catch (e) {
+    if (e instanceof MissingDatabaseError) {
+      process.stderr.write(`${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const app = await NestFactory.createApplicationContext(AdminCliModule, { logger: textLogger(['error', 'warn']) });
   try {
     const out = await runAdminCommand(args, { users: app.get(UserRepository), tokens: app.get(TokenService), clock: app.get(ChatClock), pushJobs: app.get(PushJobRepository),
       admin: app.get(AccountAdmin),

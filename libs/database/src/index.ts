@@ -17,3 +17,4 @@ export * from './account.repository';
 export * from './relation.repository';
 export * from './sms-code.repository';
 export * from './upload-owner.repository';
+export * from './database-presence';

@@ -26,7 +26,7 @@ export class ChatMetrics {
     () =>
       new Counter({
         name: 'chat_frames_received_total',
-        help: 'Frames received from clients, by outcome (stored, duplicate, heartbeat, refused, failed)',
+        help: 'Frames received from clients, by outcome (stored, duplicate, heartbeat, read, typing, refused, failed)',
         labelNames: ['outcome'],
       }),
   );

@@ -25,7 +25,8 @@ const STATUS_TEXT: Record<number, string> = {
  * - legacy frames carry no `{event, data}`: each socket's frames are taken by its own bounded
  *   ingress (ConnectionManager), not through Nest's per-frame pipeline (an rxjs chain and an
  *   execution context per frame, for nothing a raw chat frame needs);
- * - a client offering the `chat.v2` subprotocol gets it selected;
+ * - a client offering the `chat.v2` subprotocol gets it selected, and nothing else ever is (a
+ *   `chat.token.<jwt>` offered beside it carries the token, never echoed back);
  * - oversized frames close the socket with 1009 (ws does it, given maxPayload and an error listener);
  * - pings are answered by ws only while at most MAX_PENDING_AUTO_PONGS answers wait to be written:
  *   a client that pings without reading is cut off, not answered into memory without bound (the

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { extractToken, KnownUsers, TokenService } from '@app/auth';
+import { extractSocketToken, KnownUsers, TokenService } from '@app/auth';
 import { LegacyMessages } from '@app/common';
 import { ChatConfig } from '@app/config';
 import { CHAT_V2_PROTOCOL, ProtocolVersion } from '../protocol/events';
@@ -64,7 +64,7 @@ export class UpgradeAuthorizer implements OnModuleInit {
     if (!this.config.legacyUnauthenticated) {
       let tokenUser: number;
       try {
-        const claims = await this.tokens.verify(extractToken(req.headers, url.searchParams));
+        const claims = await this.tokens.verify(extractSocketToken(req.headers, url.searchParams));
         tokenUser = claims.userId;
         // A token issued before the user's last password change is refused (CONTRACT section 6);
         // a user that does not exist is answered below, as before.
