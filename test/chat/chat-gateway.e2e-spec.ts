@@ -233,16 +233,20 @@ function gatewaySuite(engine: string, databaseUrl: () => string, cleanup: () => 
         await again.expectSilence();
       });
 
-      it('reaches every socket of the recipient and the sender’s other devices, not the sending socket', async () => {
+      it('reaches every socket of the recipient and the sender’s other v2 devices, not the sending socket nor its other legacy ones', async () => {
         const a = await suite.newUser();
         const b = await suite.newUser();
         const a1 = await open(a);
         const a2 = await open(a);
+        const a3 = await TestClient.openV2(chatUrl(suite.wsUrl, a.id, a.token));
+        clients.push(a3);
         const b1 = await open(b);
         const b2 = await open(b);
         a1.send({ to: b.id, text: 'to all devices' });
-        for (const c of [b1, b2, a2]) await expect(c.next()).resolves.toMatchObject({ text: 'to all devices', senderId: a.id, to: b.id });
-        await a1.expectSilence();
+        for (const c of [b1, b2, a3]) await expect(c.next()).resolves.toMatchObject({ text: 'to all devices', senderId: a.id, to: b.id });
+        // An unchanged app would show its own words as the friend's.
+        b1.send({ to: a.id, text: 'answer' });
+        for (const c of [a1, a2]) await expect(c.next()).resolves.toMatchObject({ text: 'answer', senderId: b.id });
       });
 
       it('acks a clientMsgId once stored and stores a repeated one once, acking it with the same id', async () => {

@@ -67,6 +67,14 @@ export class ChatConfig {
   @Min(100, { message: 'CHAT_READ_TIMEOUT_MS must be at least 100' })
   readTimeoutMs: number = 3000;
 
+  /**
+   * The sender's own messages also reach the sender's other legacy sockets (the old suite's
+   * behaviour; an unchanged app shows them as the friend's). v2 sockets always get them.
+   */
+  @Env('CHAT_LEGACY_ECHO') @ToBool()
+  @IsBoolean({ message: 'CHAT_LEGACY_ECHO must be true or false' })
+  legacyEcho: boolean = false;
+
   /** Written messages are confirmed (a ping the client answers) this long after the first unconfirmed one. */
   @Env('CHAT_CONFIRM_DELAY_MS') @ToInt()
   @IsInt({ message: 'CHAT_CONFIRM_DELAY_MS must be a whole number of milliseconds, e.g. 1000' })

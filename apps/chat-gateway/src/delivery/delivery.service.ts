@@ -23,6 +23,10 @@ export const READ_PAGE = 100;
 /** A failed re-read after a bus outage is tried again this often, this many times (2 minutes). */
 const RESYNC_RETRY_MS = 2000;
 const RESYNC_ATTEMPTS = 60;
+/** Longest a connecting socket waits for this replica's other sockets of its user to confirm. */
+const CONFIRM_LOCAL_MS = 1000;
+/** Longest it waits for the other replicas to confirm theirs (each takes up to CONFIRM_LOCAL_MS). */
+const CONFIRM_PEERS_MS = 1500;
 /** Events kept for a socket that is still attaching; beyond that it re-reads once attached. */
 const EARLY_MAX = 1000;
 
@@ -60,6 +64,7 @@ export class DeliveryService implements OnModuleInit {
   onModuleInit(): void {
     this.metrics.countSocketsWith(() => this.registry.size);
     this.bus.onEvent((userId, event) => this.route(userId, event));
+    this.bus.onConfirmRequest((userId) => this.confirmUser(userId, Math.min(CONFIRM_LOCAL_MS, this.config.readTimeoutMs)));
     this.bus.onResync(() => {
       this.metrics.busResyncs.inc();
       void this.resyncUntilDone();
@@ -79,10 +84,13 @@ export class DeliveryService implements OnModuleInit {
     this.registry.add(session);
     const bound = this.config.readTimeoutMs;
     await withTimeout(this.subscriptions.acquire(socket.userId), bound, 'bus subscription').catch(() => undefined);
-    // What the user's other sockets here were just sent is theirs, not this socket's backlog:
-    // confirm it and let the positions reach the database first.
-    await Promise.all(others.map((s) => this.confirmations.now(s, Math.min(1000, bound))));
-    await this.positions.settled(socket.userId, Math.min(1000, bound));
+    // What the user's other sockets, here and on other replicas, were just sent is theirs, not
+    // this socket's backlog: confirm it and let the positions reach the database first.
+    await Promise.all([
+      ...others.map((s) => this.confirmations.now(s, Math.min(CONFIRM_LOCAL_MS, bound))),
+      this.bus.confirmPeers(socket.userId, Math.min(CONFIRM_PEERS_MS, bound)),
+    ]);
+    await this.positions.settled(socket.userId, Math.min(CONFIRM_LOCAL_MS, bound));
     const positions = await withTimeout(this.conversations.positions(socket.userId), bound, 'conversation positions');
     if (session.phase === 'closed') return;
 
@@ -142,6 +150,12 @@ export class DeliveryService implements OnModuleInit {
   /** Shutdown: nothing more reaches this replica's sockets; what they did not get stays undelivered. */
   stopDelivering(): void {
     this.delivering = false;
+  }
+
+  /** Another replica is attaching a socket of `userId`: confirm this replica's and record their positions. */
+  private async confirmUser(userId: number, timeoutMs: number): Promise<void> {
+    await Promise.all([...this.registry.sessionsOf(userId)].map((s) => this.confirmations.now(s, timeoutMs)));
+    await this.positions.settled(userId, timeoutMs);
   }
 
   /** Shutdown: confirms what every socket was sent, so only the unread stays undelivered. */
@@ -238,6 +252,9 @@ export class DeliveryService implements OnModuleInit {
 
   private write(session: SocketSession, friendId: number, m: FrameMessage & { acceptedAt?: number }): void {
     const socket = session.socket;
+    // A legacy app shows every frame as the friend's words: the user's own message is not sent
+    // to its other legacy sockets (its position passes all the same), unless the operator asks.
+    if (m.senderId === socket.userId && socket.version !== 2 && !this.config.legacyEcho) return;
     if (!socket.send(encodeMessage(m, socket.version))) {
       // The order has moved past it: at close, this conversation counts only up to before it (a
       // repeat at the next connect, not a loss).
