@@ -60,7 +60,7 @@ describe('parseFrame', () => {
     ['a lone high surrogate', '{"to":22,"text":"a\ud800b"}', 'TEXT_INVALID', 22],
     ['a lone low surrogate', '{"to":22,"text":"\udc00"}', 'TEXT_INVALID', 22],
     ['an unknown type', '{"type":"ack","friendId":22}', 'UNKNOWN_TYPE', 22],
-    ['a typed frame named message', '{"type":"message","to":22,"text":"x"}', 'UNKNOWN_TYPE', null],
+    ['a typed frame named message', '{"type":"message","to":22,"text":"x"}', 'UNKNOWN_TYPE', 22],
     ['read without friendId', '{"type":"read","seq":3}', 'INVALID_FRAME', null],
     ['read with seq 0', '{"type":"read","friendId":22,"seq":0}', 'INVALID_FRAME', 22],
     ['read with a string seq', '{"type":"read","friendId":22,"seq":"3"}', 'INVALID_FRAME', 22],

@@ -17,8 +17,8 @@ export interface SendCommand {
 export type ClientFrame =
   | { type: 'heartbeat' }
   | { type: 'send'; command: SendCommand }
-  | { type: 'read'; friendId: number; seq: number }
-  | { type: 'typing'; friendId: number };
+  | { type: 'read'; friendId: number; seq: number; clientMsgId?: string }
+  | { type: 'typing'; friendId: number; clientMsgId?: string };
 
 export interface FrameRules {
   userId: number;
@@ -84,25 +84,51 @@ export function parseFrame(raw: string, rules: FrameRules): ClientFrame {
 
 function parseTypedFrame(frame: Record<string, unknown>): ClientFrame {
   const friendId = readId(frame.friendId);
+  // Every refusal answers with the frame's clientMsgId and its other party (`to` in the error frame).
+  const { to, clientMsgId } = echoOf(frame);
+  const withId = clientMsgId === undefined ? {} : { clientMsgId };
   switch (frame.type) {
     case 'read': {
-      if (friendId === null) throw new FrameError(ErrorCode.InvalidFrame, '"friendId" 必须是正整数 (friendId must be a positive integer user id)', null);
+      if (friendId === null) throw new FrameError(ErrorCode.InvalidFrame, '"friendId" 必须是正整数 (friendId must be a positive integer user id)', to, clientMsgId);
       const seq = frame.seq;
       if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) {
-        throw new FrameError(ErrorCode.InvalidFrame, '"seq" 必须是正整数 (seq must be a positive integer position)', friendId);
+        throw new FrameError(ErrorCode.InvalidFrame, '"seq" 必须是正整数 (seq must be a positive integer position)', friendId, clientMsgId);
       }
-      return { type: 'read', friendId, seq };
+      return { type: 'read', friendId, seq, ...withId };
     }
     case 'typing':
-      if (friendId === null) throw new FrameError(ErrorCode.InvalidFrame, '"friendId" 必须是正整数 (friendId must be a positive integer user id)', null);
-      return { type: 'typing', friendId };
+      if (friendId === null) throw new FrameError(ErrorCode.InvalidFrame, '"friendId" 必须是正整数 (friendId must be a positive integer user id)', to, clientMsgId);
+      return { type: 'typing', friendId, ...withId };
     default:
       throw new FrameError(
         ErrorCode.UnknownType,
         `不支持的消息类型 (unknown frame type ${JSON.stringify(frame.type).slice(0, 40)}; known: read, typing, or no type for a chat message)`,
-        friendId,
+        to,
+        clientMsgId,
       );
   }
+}
+
+/**
+ * What an error frame answering this client frame carries back: its other party (`to`, or a
+ * typed frame's `friendId`) and its clientMsgId, each when it is readable.
+ */
+function echoOf(frame: Record<string, unknown>): { to: number | null; clientMsgId?: string } {
+  const to = readId(frame.to) ?? readId(frame.friendId);
+  const clientMsgId = readClientMsgId(frame.clientMsgId) ?? undefined;
+  return clientMsgId === undefined ? { to } : { to, clientMsgId };
+}
+
+/** The same for a frame that is refused before it is parsed (e.g. at shutdown): nothing when it is not a JSON object. */
+export function echoOfRaw(raw: string | null): { to: number | null; clientMsgId?: string } {
+  if (raw === null) return { to: null };
+  try {
+    const body: unknown = JSON.parse(raw);
+    if (typeof body === 'object' && body !== null && !Array.isArray(body)) return echoOf(body as Record<string, unknown>);
+  } catch {
+    // not JSON: nothing to carry back
+  }
+  return { to: null };
 }
 
 function parseSend(frame: Record<string, unknown>, rules: FrameRules): ClientFrame {

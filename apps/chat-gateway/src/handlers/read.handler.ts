@@ -17,11 +17,11 @@ export class ReadHandler {
     private readonly clock: ChatClock,
   ) {}
 
-  async handle(ctx: FrameContext, friendId: number, seq: number): Promise<void> {
+  async handle(ctx: FrameContext, friendId: number, seq: number, clientMsgId?: string): Promise<void> {
     try {
       await this.conversations.markRead(ctx.socket.userId, friendId, seq, ctx.socket.id);
     } catch (e) {
-      ctx.reply(refusalFrame(e, this.clock.wallClock(), friendId));
+      ctx.reply(refusalFrame(e, this.clock.wallClock(), friendId, clientMsgId));
     }
   }
 }
