@@ -126,6 +126,11 @@ function gatewaySuite(engine: string, databaseUrl: () => string, cleanup: () => 
         ['a to with spaces', () => '{"to":" 6","text":"x"}', 'INVALID_FRAME', /正整数/],
         ['a message to oneself', (a) => JSON.stringify({ to: a.id, text: 'note to self' }), 'RECIPIENT_IS_SENDER', /自己/],
         ['a text of only zero-width spaces', (a, b) => JSON.stringify({ to: b.id, text: '\u200b\u200b\u200b' }), 'TEXT_EMPTY', /不能为空/],
+        ['a text of only Hangul fillers', (a, b) => JSON.stringify({ to: b.id, text: '\u3164\u3164\u3164' }), 'TEXT_EMPTY', /不能为空/],
+        ['a text of only blank Braille', (a, b) => JSON.stringify({ to: b.id, text: '\u2800\u2800' }), 'TEXT_EMPTY', /不能为空/],
+        ['a text of only combining marks', (a, b) => JSON.stringify({ senderId: String(a.id), to: String(b.id), text: '\u0301\u0301\u0308' }, null, 2), 'TEXT_EMPTY', /不能为空/],
+        ['a text of only NUL', (a, b) => `{"to":${b.id},"text":"\\u0000"}`, 'TEXT_INVALID', /NUL/],
+        ['a text holding NUL', (a, b) => `{"senderId":${a.id},"to":${b.id},"text":"hi\\u0000there"}`, 'TEXT_INVALID', /NUL/],
         ['a lone surrogate', (a, b) => `{"to":${b.id},"text":"broken \\ud800 text"}`, 'TEXT_INVALID', /surrogate/],
         ['an unknown frame type', (a, b) => JSON.stringify({ type: 'poke', friendId: b.id }), 'UNKNOWN_TYPE', /poke/],
       ];

@@ -42,8 +42,12 @@ export class FrameError extends DomainError {
 }
 
 const CLIENT_MSG_ID = /^[\x21-\x7e]{1,64}$/;
-/** A text made only of these shows nothing: white space and invisible format characters (ZWSP, ZWJ, BOM, ...). */
-const INVISIBLE_ONLY = /^[\s\p{Cf}]*$/u;
+/**
+ * A text made only of these shows nothing: white space, control and invisible format characters
+ * (ZWSP, ZWJ, BOM, ...), combining marks with nothing to combine with, and the characters fonts
+ * draw as blanks (the Hangul fillers, the blank Braille pattern).
+ */
+const INVISIBLE_ONLY = /^(?:[\s\p{Cc}\p{Cf}\p{M}\u3164\uffa0\u2800]|\u115f|\u1160)*$/u;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Ids arrive as numbers (Android) or numeric strings (iOS): digits only, as Integer.parseInt read them. */
@@ -174,6 +178,10 @@ function parseSend(frame: Record<string, unknown>, rules: FrameRules): ClientFra
   }
   if (typeof text !== 'string') {
     throw new FrameError(ErrorCode.TextEmpty, '消息内容缺失："text" 必须是字符串 (missing "text")', to, echo);
+  }
+  // NUL ends a C string: the same text would read differently to different consumers.
+  if (text.includes('\0')) {
+    throw new FrameError(ErrorCode.TextInvalid, '消息内容无效：含有空字符 (the text holds a NUL character)', to, echo);
   }
   if (INVISIBLE_ONLY.test(text)) {
     throw new FrameError(ErrorCode.TextEmpty, '消息内容不能为空 (the text is empty or shows nothing)', to, echo);
