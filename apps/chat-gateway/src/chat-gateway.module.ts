@@ -9,6 +9,7 @@ import { OpsModule } from '@app/ops';
 import { ChatGateway } from './chat/chat.gateway';
 import { ChatWsAdapter } from './connection/chat-ws.adapter';
 import { ConnectionManager } from './connection/connection-manager.service';
+import { AccountCheck } from './connection/account-check.service';
 import { PingLoop } from './connection/ping-loop.service';
 import { UpgradeAuthorizer } from './connection/upgrade-authorizer.service';
 import { Confirmations } from './delivery/confirmations.service';
@@ -42,6 +43,7 @@ import { UserDirectory } from './users/user-directory.service';
     ConnectionManager,
     UpgradeAuthorizer,
     PingLoop,
+    AccountCheck,
     FrameDispatcher,
     SendMessageHandler,
     ReadHandler,

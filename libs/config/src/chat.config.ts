@@ -75,7 +75,13 @@ export class ChatConfig {
   @IsBoolean({ message: 'CHAT_LEGACY_ECHO must be true or false' })
   legacyEcho: boolean = false;
 
-  /** Written messages are confirmed (a ping the client answers) this long after the first unconfirmed one. */
+  /** How often the users of open sockets are checked to still exist; a deleted user's sockets are closed (4404). */
+  @Env('CHAT_ACCOUNT_CHECK_MS') @ToInt()
+  @IsInt({ message: 'CHAT_ACCOUNT_CHECK_MS must be a whole number of milliseconds, e.g. 30000' })
+  @Min(100, { message: 'CHAT_ACCOUNT_CHECK_MS must be at least 100' })
+  accountCheckMs: number = 30_000;
+
+    /** Written messages are confirmed (a ping the client answers) this long after the first unconfirmed one. */
   @Env('CHAT_CONFIRM_DELAY_MS') @ToInt()
   @IsInt({ message: 'CHAT_CONFIRM_DELAY_MS must be a whole number of milliseconds, e.g. 1000' })
   @Min(10, { message: 'CHAT_CONFIRM_DELAY_MS must be at least 10' })

@@ -33,7 +33,18 @@ export class UserRepository {
     return row ? { id: Number(row.id), name: displayName(row.name, row.phone) } : null;
   }
 
-  async findByPhone(phone: string): Promise<UserSummary | null> {
+  /** Which of `ids` still exist (one statement per 500 ids). */
+  async existing(ids: readonly number[]): Promise<Set<number>> {
+    const found = new Set<number>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows: { id: number | string }[] = await this.db.query(`SELECT id FROM \`user\` WHERE id IN (${chunk.map(() => '?').join(',')})`, chunk);
+      for (const r of rows) found.add(Number(r.id));
+    }
+    return found;
+  }
+
+    async findByPhone(phone: string): Promise<UserSummary | null> {
     const rows: { id: number }[] = await this.db.query('SELECT id FROM `user` WHERE phone = ?', [phone]);
     return rows[0] ? this.findById(Number(rows[0].id)) : null;
   }

@@ -33,7 +33,12 @@ export class UserDirectory {
     return user;
   }
 
-  /** The sender's display name for frames (the legacy `sender` field): the one place it is looked up. */
+  /** The user is gone: the next look-up asks the database. */
+  forget(id: number): void {
+    this.cache.delete(id);
+  }
+
+    /** The sender's display name for frames (the legacy `sender` field): the one place it is looked up. */
   async nameOf(id: number): Promise<string> {
     return (await this.find(id))?.name ?? '';
   }
