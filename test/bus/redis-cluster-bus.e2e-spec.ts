@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BusMessage, RedisMessageBus } from '@app/bus';
 import { BusConfig, ChatConfig } from '@app/config';
-import { RateLimiter } from '../../apps/chat-gateway/src/messages/rate-limiter.service';
+import { RateLimiter } from '../../apps/chat-gateway/src/sending/rate-limiter.service';
 import { awayFromRateWindowEdge } from '../support/rate-window';
 import { sleep, waitFor } from '../support/wait';
 import { describeWithRedisServer, RedisClusterNode, RedisTestCluster } from './redis-test-server';

@@ -1,4 +1,4 @@
-import { ShutdownState } from '../../apps/chat-gateway/src/lifecycle/shutdown-state';
+import { ShutdownState } from '../../apps/chat-gateway/src/shared/shutdown-state';
 import { startSuite, tempSqlite, TestApp } from '../support/test-app';
 import { chatUrl, Frame, TestClient } from '../support/ws-client';
 

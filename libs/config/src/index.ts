@@ -4,6 +4,7 @@ export * from './instance-id';
 export * from './chat.config';
 export * from './history.config';
 export * from './upload.config';
+export * from './upload-limits';
 export * from './bus.config';
 export * from './ops.config';
 export * from './web.config';

@@ -1,6 +1,7 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { Env, ToBool, ToInt } from './env-decorators';
 import { ConfigCheck } from './load-config';
+import { DEFAULT_UPLOAD_MAX_FILE_SIZE } from './upload-limits';
 
 const MiB = 1024 * 1024;
 
@@ -11,7 +12,7 @@ export class UploadConfig implements ConfigCheck {
   @IsInt({ message: 'UPLOAD_MAX_FILE_SIZE must be a whole number of bytes, e.g. UPLOAD_MAX_FILE_SIZE=10485760 (10 MiB)' })
   @Min(1024, { message: 'UPLOAD_MAX_FILE_SIZE must be at least 1024 bytes' })
   @Max(1024 * MiB, { message: 'UPLOAD_MAX_FILE_SIZE must be at most 1073741824 (1 GiB)' })
-  maxFileSize: number = 10 * MiB;
+  maxFileSize: number = DEFAULT_UPLOAD_MAX_FILE_SIZE;
 
   /**
    * Pixels of a still image, or of one frame of an animation: the header is refused above this,

@@ -1,4 +1,4 @@
-import type { ProtocolVersion } from '../frames/frame-codec';
+import type { ProtocolVersion } from '../protocol/frame-codec';
 
 /** What delivery needs of a client connection, whatever carries it. */
 /** Told which socket drained. */

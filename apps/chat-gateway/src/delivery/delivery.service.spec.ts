@@ -1,7 +1,7 @@
 import { InProcessMessageBus } from '@app/bus';
 import { ChatConfig } from '@app/config';
 import type { ConversationRepository, MemberPosition, MessageRepository } from '@app/database';
-import { ChatMetrics } from '../ops/chat-metrics.service';
+import { ChatMetrics } from '../shared/chat-metrics.service';
 import type { ChatSocket } from './chat-socket';
 import type { Confirmations } from './confirmations.service';
 import type { DeliveredPositions } from './delivered-positions.service';

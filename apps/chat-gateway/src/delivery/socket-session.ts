@@ -1,4 +1,4 @@
-import type { FrameMessage } from '../frames/frame-codec';
+import type { FrameMessage } from '../protocol/frame-codec';
 import type { ChatSocket } from './chat-socket';
 import { Arrival, ConversationOrder, ReadResult } from './conversation-order';
 import { LazyMap, LazySet } from './lazy-collections';

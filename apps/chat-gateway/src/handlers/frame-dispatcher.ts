@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { ChatClock, ErrorCode } from '@app/common';
 import { ChatConfig } from '@app/config';
-import type { IncomingFrame } from '../connection/frame-ingress';
-import { binaryFrameError, echoOfRaw, errorFrame, parseFrame } from '../frames/frame-codec';
-import { refusalFrame } from '../frames/refusal-frames';
-import { ShutdownState } from '../lifecycle/shutdown-state';
-import { ChatMetrics } from '../ops/chat-metrics.service';
+import type { IncomingFrame } from '../transport/frame-ingress';
+import { binaryFrameError, echoOfRaw, errorFrame, parseFrame } from '../protocol/frame-codec';
+import { refusalFrame } from '../protocol/refusal-frames';
+import { ShutdownState } from '../shared/shutdown-state';
+import { ChatMetrics } from '../shared/chat-metrics.service';
 import { FrameContext } from './frame-context';
 import { ReadHandler } from './read.handler';
 import { SendMessageHandler } from './send-message.handler';

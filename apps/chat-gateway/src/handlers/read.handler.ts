@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ChatClock } from '@app/common';
 import { ConversationService } from '@app/conversations';
-import { refusalFrame } from '../frames/refusal-frames';
+import { refusalFrame } from '../protocol/refusal-frames';
 import { FrameContext } from './frame-context';
 
 /**

@@ -4,10 +4,10 @@ import { ChatConfig } from '@app/config';
 import { StoredMessage } from '@app/database';
 import type { ChatSocket } from '../delivery/chat-socket';
 import { DeliveryService } from '../delivery/delivery.service';
-import { ackFrame, SendCommand } from '../frames/frame-codec';
-import { refusalFrame } from '../frames/refusal-frames';
-import { SendOutcome, SendService } from '../messages/send.service';
-import { ChatMetrics } from '../ops/chat-metrics.service';
+import { ackFrame, SendCommand } from '../protocol/frame-codec';
+import { refusalFrame } from '../protocol/refusal-frames';
+import { SendOutcome, SendService } from '../sending/send.service';
+import { ChatMetrics } from '../shared/chat-metrics.service';
 import { FrameContext } from './frame-context';
 
 interface Slots {

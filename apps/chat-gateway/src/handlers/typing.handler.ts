@@ -4,7 +4,7 @@ import { MESSAGE_BUS, MessageBus } from '@app/bus';
 import { ChatClock, DomainError, ErrorCode, withTimeout } from '@app/common';
 import { ChatConfig } from '@app/config';
 import { ConversationRepository } from '@app/database';
-import { refusalFrame } from '../frames/refusal-frames';
+import { refusalFrame } from '../protocol/refusal-frames';
 import { FrameContext } from './frame-context';
 
 /** At most one typing notice per user and friend is forwarded in this time (CONTRACT section 4). */

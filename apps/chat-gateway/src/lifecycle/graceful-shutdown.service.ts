@@ -1,11 +1,11 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { ChatConfig } from '@app/config';
-import { PingLoop } from '../connection/ping-loop.service';
-import { UpgradeAuthorizer } from '../connection/upgrade-authorizer.service';
+import { PingLoop } from '../transport/ping-loop.service';
+import { UpgradeAuthorizer } from '../transport/upgrade-authorizer.service';
 import { DeliveredPositions } from '../delivery/delivered-positions.service';
 import { DeliveryService } from '../delivery/delivery.service';
-import { MessageWriter } from '../messages/message-writer.service';
-import { ShutdownState } from './shutdown-state';
+import { MessageWriter } from '../sending/message-writer.service';
+import { ShutdownState } from '../shared/shutdown-state';
 
 /** How long closed sockets may take to finish their close handshakes. */
 const CLOSE_WAIT_MS = 3000;

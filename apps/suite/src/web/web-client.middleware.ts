@@ -1,6 +1,8 @@
 import type { RequestHandler } from 'express';
-import { basename, relative, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
 import serveStatic from 'serve-static';
+import { PageConfig, withPageConfig } from './page-config';
 
 // Vite names every asset after its content hash: a new build means new names, so they can be
 // kept forever. index.html names the current ones, so it must be revalidated on every load.
@@ -16,9 +18,26 @@ export function cacheControlFor(root: string, file: string): string {
 
 /**
  * Serves the built client's files; anything that is not one of them (every API path) falls
- * through to the routes untouched.
+ * through to the routes untouched. The page itself (`/`, `/index.html`) carries `page`: read
+ * from disk on each request (a rebuild shows at once), with an ETag from Express.
  */
-export function webClientMiddleware(root: string): RequestHandler {
+export function webClientMiddleware(root: string, page: PageConfig): RequestHandler {
+  const files = staticFiles(root);
+  const index = join(root, 'index.html');
+  return (req, res, next) => {
+    if (req.path !== '/' && req.path !== '/index.html') return files(req, res, next);
+    readFile(index, 'utf8').then(
+      (html) => {
+        res.setHeader('Cache-Control', REVALIDATE);
+        res.setHeader('X-Content-Type-Options', 'nosniff');
+        res.type('html').send(withPageConfig(html, page));
+      },
+      () => next(),
+    );
+  };
+}
+
+function staticFiles(root: string): RequestHandler {
   return serveStatic(root, {
     index: ['index.html'],
     redirect: false,

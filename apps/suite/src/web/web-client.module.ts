@@ -1,7 +1,7 @@
 import { Logger, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { WebConfig } from '@app/config';
+import { CoreConfig, UploadConfig, WebConfig } from '@app/config';
 import { webClientMiddleware } from './web-client.middleware';
 
 /** The web client (apps/web, built into WEB_CLIENT_DIR) at `/`, beside the APIs. */
@@ -9,7 +9,11 @@ import { webClientMiddleware } from './web-client.middleware';
 export class WebClientModule implements NestModule {
   private readonly log = new Logger('WebClient');
 
-  constructor(private readonly config: WebConfig) {}
+  constructor(
+    private readonly config: WebConfig,
+    private readonly core: CoreConfig,
+    private readonly upload: UploadConfig,
+  ) {}
 
   configure(consumer: MiddlewareConsumer): void {
     const root = resolve(this.config.clientDir);
@@ -18,7 +22,7 @@ export class WebClientModule implements NestModule {
       return;
     }
     consumer
-      .apply(webClientMiddleware(root))
+      .apply(webClientMiddleware(root, { devMode: this.core.devMode, maxUploadBytes: this.upload.maxFileSize }))
       .forRoutes({ path: '{*path}', method: RequestMethod.GET }, { path: '{*path}', method: RequestMethod.HEAD });
   }
 }

@@ -12,7 +12,7 @@ import {
   V2_PROTOCOL,
   WireMessage,
 } from '../protocol/frames';
-import { HttpApi, UploadedImage } from '../protocol/http-api';
+import { HttpApi, UploadedImage, UploadProgress } from '../protocol/http-api';
 import { DEFAULT_OFFSET_MINUTES, offsetFrom } from '../protocol/server-clock';
 import {
   ConversationListState,
@@ -110,6 +110,7 @@ export class ChatClient {
   private readonly readsDue = new Map<number, number>();
   private readTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly typingSentAt = new Map<number, number>();
+  private readonly incoming = new Set<(message: WireMessage, friendId: number) => void>();
 
   constructor(private readonly options: ChatClientOptions) {
     const { session, api } = options;
@@ -311,8 +312,14 @@ export class ChatClient {
     }
   }
 
-  upload(file: File): Promise<UploadedImage> {
-    return this.options.api.upload(this.options.session.token, file, file.name || 'image');
+  upload(file: File, progress?: UploadProgress): Promise<UploadedImage> {
+    return this.options.api.upload(this.options.session.token, file, file.name || 'image', progress);
+  }
+
+  /** A friend's message as it comes from the socket (not history), for alerts; returns the unsubscribe. */
+  onIncoming(listener: (message: WireMessage, friendId: number) => void): () => void {
+    this.incoming.add(listener);
+    return () => this.incoming.delete(listener);
   }
 
   clearProblem(): void {
@@ -442,6 +449,7 @@ export class ChatClient {
       // A conversation the list did not have yet: the server has its name and picture.
       if (!before.items.some((c) => c.friendId === friendId)) void this.loadList();
     }
+    if (!mine) for (const l of [...this.incoming]) l(message, friendId);
     if (mine || this.state.get().openFriendId === friendId) return;
     this.state.set((s) => {
       const old = s.notices.find((n) => n.friendId === friendId);

@@ -35,4 +35,10 @@ describe('HttpApi (protocol v2)', () => {
     const refused = recording({ status: 1, msg: '已读位置超出会话末尾' });
     await expect(refused.api.markRead('t', 2, 99)).rejects.toEqual(new ApiError('已读位置超出会话末尾'));
   });
+
+  it('reads a proxy\'s HTML 413 as a file too large, and any other page as an unexpected answer', async () => {
+    const answering = (status: number) => new HttpApi('', (async () => new Response('<html>413 Request Entity Too Large</html>', { status })) as typeof fetch);
+    await expect(answering(413).upload('t', new Blob(['x']), 'a.png')).rejects.toMatchObject({ message: expect.stringMatching(/^图片太大/), httpStatus: 413 });
+    await expect(answering(502).upload('t', new Blob(['x']), 'a.png')).rejects.toMatchObject({ message: 'unexpected answer (HTTP 502)', httpStatus: 502 });
+  });
 });

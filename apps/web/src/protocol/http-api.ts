@@ -109,10 +109,35 @@ export class HttpApi {
     }
   }
 
-  upload(token: string, file: Blob, name: string): Promise<UploadedImage> {
+  /**
+   * One image to the upload API. With `onProgress` (and XMLHttpRequest, which unlike fetch
+   * reports how much of a body has gone out), it is told the bytes sent so far; `signal` cancels.
+   */
+  upload(token: string, file: Blob, name: string, progress: UploadProgress = {}): Promise<UploadedImage> {
     const form = new FormData();
     form.append('upload_file', file, name);
-    return this.call<UploadedImage>('/user/upload.do', { method: 'POST', headers: { token }, body: form });
+    if (!progress.onProgress || typeof XMLHttpRequest === 'undefined') {
+      return this.call<UploadedImage>('/user/upload.do', { method: 'POST', headers: { token }, body: form, signal: progress.signal });
+    }
+    const onProgress = progress.onProgress;
+    return new Promise<UploadedImage>((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', `${this.base}/user/upload.do`);
+      xhr.setRequestHeader('token', token);
+      xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+      xhr.onload = () => {
+        try {
+          resolve(envelopeData<UploadedImage>(xhr.status, xhr.responseText));
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      };
+      xhr.onerror = () => reject(new ApiError('the upload did not get through (network error)', 0));
+      xhr.onabort = () => reject(new DOMException('The upload was cancelled.', 'AbortError'));
+      if (progress.signal?.aborted) return xhr.onabort(new ProgressEvent('abort'));
+      progress.signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+      xhr.send(form);
+    });
   }
 
   /** Development mode only: null when the server has no such endpoint (not in dev mode). */
@@ -139,15 +164,28 @@ export class HttpApi {
 
   private async call<T>(path: string, init: RequestInit = {}): Promise<T> {
     const res = await this.fetchFn(`${this.base}${path}`, init);
-    let body: unknown;
-    try {
-      body = await res.json();
-    } catch {
-      throw new ApiError(`unexpected answer (HTTP ${res.status})`, res.status);
-    }
-    const envelope = body as { status?: unknown; data?: unknown; msg?: unknown };
-    if (res.status !== 200) throw new ApiError(typeof envelope.msg === 'string' ? envelope.msg : `HTTP ${res.status}`, res.status);
-    if (envelope.status === 0) return envelope.data as T;
-    throw new ApiError(typeof envelope.msg === 'string' ? envelope.msg : 'unexpected answer');
+    return envelopeData<T>(res.status, await res.text());
   }
+}
+
+export interface UploadProgress {
+  /** Bytes of the request body sent so far, of `total`. */
+  onProgress?: (sent: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/** The data of a legacy envelope, or its `msg` as an ApiError. */
+function envelopeData<T>(httpStatus: number, text: string): T {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // A proxy's own page (nginx's client_max_body_size answers 413 in HTML).
+    if (httpStatus === 413) throw new ApiError('图片太大 (too large for the server or a proxy in front of it: HTTP 413)', httpStatus);
+    throw new ApiError(`unexpected answer (HTTP ${httpStatus})`, httpStatus);
+  }
+  const envelope = (body ?? {}) as { status?: unknown; data?: unknown; msg?: unknown };
+  if (httpStatus !== 200) throw new ApiError(typeof envelope.msg === 'string' ? envelope.msg : `HTTP ${httpStatus}`, httpStatus);
+  if (envelope.status === 0) return envelope.data as T;
+  throw new ApiError(typeof envelope.msg === 'string' ? envelope.msg : 'unexpected answer');
 }

@@ -1,9 +1,13 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ChatClient } from '../chat/chat-client';
 import { clearSession, loadSession, saveSession, Session } from '../chat/session';
+import { readPageConfig } from '../page-config';
 import { HttpApi, UserSummary } from '../protocol/http-api';
 import { ChatShell } from './chat-shell';
 import { SignIn } from './sign-in';
+
+// Said by the server in the page: outside development mode /dev/users is never asked.
+const page = readPageConfig(globalThis.document, import.meta.env.DEV);
 
 const socketUrl = (userId: number, token: string): string =>
   `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/chat/${userId}?token=${encodeURIComponent(token)}`;
@@ -14,10 +18,10 @@ export function App() {
   const [session, setSession] = useState<Session | null>(() => loadSession(sessionStorage));
   const [signedOutBecause, setSignedOutBecause] = useState<string | null>(null);
   // undefined: not asked yet; null: not a development server.
-  const [devUsers, setDevUsers] = useState<UserSummary[] | null | undefined>(undefined);
+  const [devUsers, setDevUsers] = useState<UserSummary[] | null | undefined>(page.devMode ? undefined : null);
 
   const refreshDevUsers = (): Promise<UserSummary[] | null> =>
-    api.devUsers().then(
+    !page.devMode ? Promise.resolve(null) : api.devUsers().then(
       (users) => {
         setDevUsers(users);
         return users;

@@ -1,7 +1,9 @@
-import { useEffect } from 'preact/hooks';
+import { useEffect, useMemo } from 'preact/hooks';
+import { Attention } from '../alerts/attention';
 import type { ChatClient } from '../chat/chat-client';
 import type { Session } from '../chat/session';
 import type { UserSummary } from '../protocol/http-api';
+import { AlertsButton } from './alerts-button';
 import { ConnectionBanner } from './connection-banner';
 import { totalUnread } from '../store/conversation-list.state';
 import { ConversationList } from './conversation-list';
@@ -22,6 +24,16 @@ export function ChatShell({ client, session, devUsers, onRefreshUsers, onSignOut
   const list = useStore(client.list);
   const open = state.openFriendId === null ? undefined : client.conversation(state.openFriendId);
   const unread = totalUnread(list);
+  // A tab in the background: badge on the icon, and (once turned on) notification and sound.
+  const attention = useMemo(() => new Attention({ onOpen: (friendId) => client.open(friendId) }), [client]);
+  useEffect(() => {
+    attention.start();
+    const off = client.onIncoming((m, friendId) => attention.message(m, friendId));
+    return () => {
+      off();
+      attention.stop();
+    };
+  }, [attention]);
 
   // Back to the list: the keyboard lands on the conversation it came from.
   const back = () => {
@@ -46,6 +58,7 @@ export function ChatShell({ client, session, devUsers, onRefreshUsers, onSignOut
           <span class="visually-hidden">Signed in as </span>
           {session.name ?? `User ${session.userId}`} <span class="muted">#{session.userId}</span>
         </span>
+        <AlertsButton attention={attention} />
         <button type="button" class="link-button" onClick={() => onSignOut()}>
           Sign out
         </button>

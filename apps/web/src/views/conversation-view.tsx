@@ -152,7 +152,7 @@ export function ConversationView({ client, store, onBack }: Props) {
         friendName={state.friendName}
         onSend={(text) => client.send(text)}
         onTyping={() => client.typing(state.friendId)}
-        onUpload={(file) => client.upload(file)}
+        onUpload={(file, progress) => client.upload(file, progress)}
       />
     </section>
   );

@@ -1,9 +1,9 @@
 import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { WebSocketServer } from 'ws';
-import type { AuthedRequest } from '../connection/chat-ws.adapter';
-import { ChatWs, ConnectionManager } from '../connection/connection-manager.service';
-import { PingLoop } from '../connection/ping-loop.service';
-import { CHAT_PATH } from '../connection/upgrade-authorizer.service';
+import type { AuthedRequest } from './chat-ws.adapter';
+import { ChatWs, ConnectionManager } from './connection-manager.service';
+import { PingLoop } from './ping-loop.service';
+import { CHAT_PATH } from './upgrade-authorizer.service';
 
 /**
  * The WebSocket edge of friend chat at /chat/{id}: Nest's lifecycle hooks, handed on. Upgrades

@@ -3,7 +3,7 @@ import { MESSAGE_BUS, MessageBus } from '@app/bus';
 import { BusConfig } from '@app/config';
 import { ReadinessRegistry } from '@app/ops';
 import { DeliveryService } from '../delivery/delivery.service';
-import { ShutdownState } from '../lifecycle/shutdown-state';
+import { ShutdownState } from '../shared/shutdown-state';
 
 /** The gateway's part of /health/ready: not while shutting down, nor without a live bus subscription. */
 @Injectable()

@@ -3,8 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import { extractToken, TokenService } from '@app/auth';
 import { LegacyMessages } from '@app/common';
 import { ChatConfig } from '@app/config';
-import { ProtocolVersion, readId } from '../frames/frame-codec';
-import { UserDirectory } from '../users/user-directory.service';
+import { ProtocolVersion, readId } from '../protocol/frame-codec';
+import { UserDirectory } from '../shared/user-directory.service';
 
 export type UpgradeDecision =
   | { ok: true; userId: number; serverPath: string; version: ProtocolVersion }

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/com
 import { LogThrottle, sleep } from '@app/common';
 import { ChatConfig } from '@app/config';
 import { MessageStore, NewMessage, OutcomeUnknownError, StoredMessage, StoreExpiredError, StoreResult } from '@app/database';
-import { ChatMetrics } from '../ops/chat-metrics.service';
+import { ChatMetrics } from '../shared/chat-metrics.service';
 import { SerialBatcher } from '@app/common';
 
 /**

@@ -1,4 +1,4 @@
-import { deliveredFrame, FrameMessage, messageFrame, ProtocolVersion, readFrame, typingFrame } from '../frames/frame-codec';
+import { deliveredFrame, FrameMessage, messageFrame, ProtocolVersion, readFrame, typingFrame } from '../protocol/frame-codec';
 
 // A message reaching several sockets (the recipient's devices, the sender's other ones) is
 // encoded once per protocol version, not once per socket.

@@ -3,7 +3,7 @@ import { BusMessage, MESSAGE_BUS, MessageBus } from '@app/bus';
 import { ChatClock, DomainError, ErrorCode, LegacyMessages } from '@app/common';
 import { ChatConfig } from '@app/config';
 import { StoredMessage } from '@app/database';
-import { UserDirectory } from '../users/user-directory.service';
+import { UserDirectory } from '../shared/user-directory.service';
 import { MessageWriter } from './message-writer.service';
 import { RateLimiter } from './rate-limiter.service';
 

@@ -3,7 +3,7 @@ import { LogThrottle, withTimeout } from '@app/common';
 import { ChatConfig } from '@app/config';
 import { UserRepository } from '@app/database';
 import { DeliveryService } from '../delivery/delivery.service';
-import { UserDirectory } from '../users/user-directory.service';
+import { UserDirectory } from '../shared/user-directory.service';
 
 /** The close code for a socket whose user was deleted (the app's own range: 4000-4999). */
 export const USER_GONE_CLOSE = 4404;

@@ -4,7 +4,7 @@ import { LogThrottle } from '@app/common';
 import { ChatConfig, CoreConfig, processInstanceId } from '@app/config';
 import { DeliveryService } from '../delivery/delivery.service';
 import { FrameDispatcher } from '../handlers/frame-dispatcher';
-import { ChatMetrics } from '../ops/chat-metrics.service';
+import { ChatMetrics } from '../shared/chat-metrics.service';
 import type { AuthedRequest } from './chat-ws.adapter';
 import { FrameIngress, IncomingFrame, IngressLimits, IngressSink } from './frame-ingress';
 import { FrameRate } from './frame-rate';

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { ChatSocket, DrainListener } from '../delivery/chat-socket';
-import type { ProtocolVersion } from '../frames/frame-codec';
+import type { ProtocolVersion } from '../protocol/frame-codec';
 
 /** How often a socket over its send budget is looked at until it drains. */
 const DRAIN_POLL_MS = 25;

@@ -4,7 +4,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { LogThrottle } from '@app/common';
-import type { ProtocolVersion } from '../frames/frame-codec';
+import type { ProtocolVersion } from '../protocol/frame-codec';
 import { UpgradeAuthorizer, UpgradeDecision } from './upgrade-authorizer.service';
 
 export type AuthedRequest = IncomingMessage & { chatUserId?: number; chatVersion?: ProtocolVersion };
