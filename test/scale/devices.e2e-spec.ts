@@ -94,6 +94,20 @@ describeMariaDb('several devices of one user across replicas', () => {
     await expect(tablet.next()).resolves.toMatchObject({ text: 'live' });
   });
 
+  it('gives a device connecting on another replica right after the first closed nothing the first one got', async () => {
+    const a = await dir.newUser();
+    const b = await dir.newUser();
+    const ca = await open(g1, a);
+    const phone = await open(g1, b);
+    for (let i = 1; i <= 3; i++) ca.send(android(a, b, `c${i}`));
+    expect((await phone.nextN(3)).map((f) => f.text)).toEqual(['c1', 'c2', 'c3']);
+    await phone.close(); // clean: what it got counts, written a moment later
+    const tablet = await open(g2, b);
+    await sleep(2500); // attached
+    ca.send(android(a, b, 'live'));
+    await expect(tablet.next()).resolves.toMatchObject({ text: 'live' });
+  });
+
   it("does not send a user's own message to its other legacy devices; its v2 devices get it", async () => {
     const a = await dir.newUser();
     const b = await dir.newUser();

@@ -120,10 +120,19 @@ export class DeliveryService implements OnModuleInit {
     const session = this.registry.sessionOf(socket);
     if (!session) return;
     session.phase = 'closed';
+    const records = clean && !session.writeFailed && session.unconfirmed.size > 0;
     this.confirmations.closed(session, clean && !session.writeFailed);
     session.clearTimers();
     clearTimeout(this.slowTimers.get(session));
-    if (this.registry.remove(session)) this.subscriptions.release(socket.userId);
+    if (!this.registry.remove(session)) return;
+    const userId = socket.userId;
+    if (!records) return this.subscriptions.release(userId);
+    // The user's last socket here recorded positions as it closed: the subscription stays until
+    // they are written, so a device of the user connecting on another replica meanwhile can still
+    // ask this one to confirm (and wait for that write) before reading its backlog.
+    void this.positions.settled(userId, CONFIRM_LOCAL_MS).then(() => {
+      if (!this.registry.count(userId)) this.subscriptions.release(userId);
+    });
   }
 
   /** A send of this socket to `friendId` is on its way to the database. */
