@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { AccountAdmin } from '@app/accounts';
 import { TokenService } from '@app/auth';
 import { ChatClock } from '@app/common';
 import { UserRepository } from '@app/database';
@@ -7,14 +8,22 @@ import { runAdminCommand, UsageError } from '../../apps/admin-cli/src/admin-comm
 import { describeMariaDb, testMariaDbUrl } from '../support/infra';
 import { freshPhone, startSuite, tempSqlite, TestApp } from '../support/test-app';
 import { chatUrl, TestClient } from '../support/ws-client';
+import { call } from '../accounts/accounts-client';
 
 function adminSuite(engine: string, url: () => string) {
   describe(`admin commands on ${engine}`, () => {
     let suite: TestApp;
     let run: (...args: string[]) => Promise<string>;
+    let stdin = '';
     beforeAll(async () => {
       suite = await startSuite({ DATABASE_URL: url() });
-      const deps = { users: suite.app.get(UserRepository), tokens: suite.app.get(TokenService), clock: suite.app.get(ChatClock) };
+      const deps = {
+        users: suite.app.get(UserRepository),
+        tokens: suite.app.get(TokenService),
+        clock: suite.app.get(ChatClock),
+        admin: suite.app.get(AccountAdmin),
+        readSecret: () => Promise.resolve(stdin),
+      };
       run = (...args) => runAdminCommand(args, deps);
     });
     afterAll(() => suite.close());
@@ -32,6 +41,35 @@ function adminSuite(engine: string, url: () => string) {
       const phone = freshPhone();
       expect(JSON.parse(await run('user', 'add', '--phone', phone, '--name', 'Alice'))).toMatchObject({ name: 'Alice' });
       await expect(run('user', 'add', '--phone', phone)).rejects.toThrow(/exists already/);
+    });
+
+    it('user passwd sets a password that signs in and refuses the tokens issued before', async () => {
+      const phone = freshPhone();
+      const user = JSON.parse(await run('user', 'add', '--phone', phone, '--name', 'Passwd')) as { id: number };
+      const before = await run('token', String(user.id));
+      expect(await call(suite.httpUrl, '/user/get_user_info.do', {}, before)).toMatchObject({ status: 0 });
+      stdin = 'operator-set 密码\n';
+      expect(await run('user', 'passwd', String(user.id))).toContain('password of user');
+      expect(await call(suite.httpUrl, '/user/get_user_info.do', {}, before)).toEqual({ status: 1, msg: '用户未登录' });
+      expect(await call(suite.httpUrl, '/user/login.do', { phoneNumber: phone, password: 'operator-set 密码' })).toMatchObject({ status: 0, msg: '登录成功' });
+      stdin = 'short\n';
+      await expect(run('user', 'passwd', String(user.id))).rejects.toThrow(/6 到 128/);
+      await expect(run('user', 'passwd', 'x')).rejects.toBeInstanceOf(UsageError);
+    });
+
+    it('user block and unblock, and user list --q', async () => {
+      const a = JSON.parse(await run('user', 'add', '--phone', freshPhone(), '--name', 'Blocker')) as { id: number };
+      const phone = freshPhone();
+      const b = JSON.parse(await run('user', 'add', '--phone', phone, '--name', 'Blocked')) as { id: number };
+      expect(await run('user', 'block', String(a.id), String(b.id))).toBe(`user ${a.id} blocks user ${b.id}`);
+      const tokenA = await run('token', String(a.id));
+      expect(await call(suite.httpUrl, '/user/block_List.do', {}, tokenA)).toEqual({ status: 0, data: [{ id: b.id, name: 'Blocked' }] });
+      expect(await run('user', 'unblock', String(a.id), String(b.id))).toBe(`user ${a.id} no longer blocks user ${b.id}`);
+      expect(await call(suite.httpUrl, '/user/block_List.do', {}, tokenA)).toEqual({ status: 0, data: [] });
+      const listed = (await run('user', 'list', '--q', phone.slice(-8))).split('\n').map((l) => JSON.parse(l) as { id: number; phone: string });
+      expect(listed).toEqual([{ id: b.id, name: 'Blocked', phone, img: null }]);
+      expect((await run('user', 'list', '--limit', '2')).split('\n')).toHaveLength(2);
+      await expect(run('user', 'block', String(a.id))).rejects.toBeInstanceOf(UsageError);
     });
 
     it('refuses bad input with a usage error', async () => {

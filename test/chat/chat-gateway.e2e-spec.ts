@@ -407,10 +407,7 @@ function gatewaySuite(engine: string, databaseUrl: () => string, cleanup: () => 
 
 function drain(c: TestClient): Frame[] {
   // Everything queued in the client and not yet read.
-  const out: Frame[] = [];
-  const queue = (c as unknown as { frames: Frame[] }).frames;
-  while (queue.length) out.push(queue.shift()!);
-  return out;
+  return c.takePending();
 }
 
 

@@ -71,19 +71,36 @@ export class TestClient {
     return [...this.frames];
   }
 
-  /** Tries an upgrade that should be refused; resolves with the HTTP status and body. */
-  static refusal(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  /** Takes every frame received and not yet read (the queue is empty after). */
+  takePending(): Frame[] {
+    return this.frames.splice(0);
+  }
+
+  /**
+   * Tries an upgrade that should be refused; resolves with the HTTP status and body, or rejects
+   * when the upgrade is accepted or no answer comes within `timeoutMs`.
+   */
+  static refusal(url: string, headers: Record<string, string> = {}, timeoutMs = 5000): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, { headers });
+      const timer = setTimeout(() => {
+        ws.terminate();
+        reject(new Error(`no answer to the upgrade to ${url} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const settle = (done: () => void) => {
+        clearTimeout(timer);
+        done();
+      };
       ws.once('open', () => {
         ws.close();
-        reject(new Error(`upgrade to ${url} was accepted`));
+        settle(() => reject(new Error(`upgrade to ${url} was accepted`)));
       });
       ws.once('unexpected-response', (_req, res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('end', () => settle(() => resolve({ status: res.statusCode ?? 0, body })));
       });
+      // A connection error without an answer ends at the timeout, with the url in the message.
       ws.once('error', () => undefined);
     });
   }

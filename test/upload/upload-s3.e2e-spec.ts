@@ -44,6 +44,9 @@ describe('Upload API (S3-compatible storage)', () => {
     const answer = (await androidUpload(api.port, token, small)).json<Answer>();
     expect(answer.status).toBe(0);
     expect(answer.data!.uri).toMatch(STORED_NAME);
+    // The thumbnail is made after the answer; asked for at once, it is waited for.
+    const thumb = await fetch(answer.data!.thumbUrl);
+    expect(thumb.status).toBe(200);
     expect(await s3.storedKeys()).toEqual(expect.arrayContaining([`images/${answer.data!.uri}`, `images/${answer.data!.thumbUri}`]));
     const stored = await s3.read(`images/${answer.data!.uri}`);
     // The EXIF segment and the comment padding are gone: what remains is the bare JPEG (the
@@ -54,7 +57,6 @@ describe('Upload API (S3-compatible storage)', () => {
     expect(image.headers.get('content-type')).toBe('image/jpeg');
     expect(image.headers.get('x-content-type-options')).toBe('nosniff');
     expect(Buffer.from(await image.arrayBuffer()).equals(stored)).toBe(true);
-    const thumb = await fetch(answer.data!.thumbUrl);
     expect(Buffer.from(await thumb.arrayBuffer()).equals(await s3.read(`images/${answer.data!.thumbUri}`))).toBe(true);
     // Nothing went to the local directory.
     expect(await api.files()).toEqual([]);

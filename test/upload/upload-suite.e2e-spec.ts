@@ -29,11 +29,12 @@ describe('Upload API in the all-in-one suite', () => {
     const port = Number(new URL(suite.httpUrl).port);
     const answer = (await androidUpload(port, user.token, photo)).json<{ status: number; data: { uri: string; url: string; thumbUri: string; thumbUrl: string } }>();
     expect(answer.status).toBe(0);
+    // The thumbnail is made after the answer; asked for at once, it is waited for.
+    expect((await fetch(answer.data.thumbUrl)).headers.get('content-type')).toBe('image/jpeg');
     expect(await readdir(dir)).toEqual([answer.data.uri, answer.data.thumbUri].sort());
     const image = await fetch(answer.data.url);
     expect(image.headers.get('content-type')).toBe('image/jpeg');
     // What was stored: the photo without its EXIF and comment padding.
     expect(Buffer.from(await image.arrayBuffer()).equals(await readFile(join(dir, answer.data.uri)))).toBe(true);
-    expect((await fetch(answer.data.thumbUrl)).headers.get('content-type')).toBe('image/jpeg');
   });
 });

@@ -12,6 +12,7 @@ import { TokenService } from '@app/auth';
 import { ChatClock, createApp } from '@app/common';
 import { UserRepository } from '@app/database';
 import { UploadApiModule } from '../../apps/upload-api/src/upload-api.module';
+import { ImageWorkQueue } from '../../apps/upload-api/src/upload/image-work.queue';
 import { useUploadOpenApi } from '../../apps/upload-api/src/upload/upload-openapi';
 import { freshPhone, TEST_JWT_SECRET, TEST_OPS_TOKEN } from '../support/test-app';
 import { sleep } from '../support/wait';
@@ -26,8 +27,13 @@ export interface UploadTestApp {
   root: string;
   /** A token of `userId`, by default of a user registered at start (tokens of unknown users are refused). */
   token(userId?: number, ttlSeconds?: number): Promise<string>;
-  /** Every entry in the storage directory, hidden temporary files included. */
+  /**
+   * Every entry in the storage directory, hidden temporary files included, once the thumbnails
+   * being made in the background are stored.
+   */
   files(): Promise<string[]>;
+  /** Resolves when no image work runs or waits (thumbnails are made after the answer). */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,6 +62,16 @@ export async function startUploadApi(env: Record<string, string> = {}): Promise<
   }
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const tokens = app.get(TokenService);
+  const queue = app.get(ImageWorkQueue);
+  const settled = async () => {
+    // A render is scheduled right after its answer went out: idle twice, a moment apart.
+    const deadline = Date.now() + 30_000;
+    for (let idle = 0; idle < 2 && Date.now() < deadline; ) {
+      const { running, waiting } = queue.load;
+      idle = running === 0 && waiting === 0 ? idle + 1 : 0;
+      await sleep(20);
+    }
+  };
   const user = await app.get(UserRepository).create({ phone: freshPhone(), time: app.get(ChatClock).wallClock() });
   return {
     app,
@@ -64,7 +80,11 @@ export async function startUploadApi(env: Record<string, string> = {}): Promise<
     dir,
     root,
     token: (userId = user.id, ttl) => tokens.sign(userId, ttl),
-    files: async () => (await readdir(dir).catch(() => [] as string[])).sort(),
+    settled,
+    files: async () => {
+      await settled();
+      return (await readdir(dir).catch(() => [] as string[])).sort();
+    },
     async close() {
       await app.close();
       await rm(root, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import { NestFactory } from '@nestjs/core';
+import { AccountAdmin } from '@app/accounts';
 import { TokenService } from '@app/auth';
 import { ChatClock } from '@app/common';
 import { assertConfig, ConfigError, CoreConfig } from '@app/config';
@@ -25,7 +26,10 @@ async function main(): Promise<number> {
   }
   const app = await NestFactory.createApplicationContext(AdminCliModule, { logger: ['error', 'warn'] });
   try {
-    const out = await runAdminCommand(args, { users: app.get(UserRepository), tokens: app.get(TokenService), clock: app.get(ChatClock), pushJobs: app.get(PushJobRepository) });
+    const out = await runAdminCommand(args, { users: app.get(UserRepository), tokens: app.get(TokenService), clock: app.get(ChatClock), pushJobs: app.get(PushJobRepository),
+      admin: app.get(AccountAdmin),
+      readSecret: readFirstLine,
+    });
     process.stdout.write(`${out}\n`);
     return 0;
   } catch (e) {
@@ -37,6 +41,24 @@ async function main(): Promise<number> {
   } finally {
     await app.close();
   }
+}
+
+/** The first line of standard input (a password is never an argument: it would show in ps and shell history). */
+function readFirstLine(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (chunk: string) => {
+      text += chunk;
+      const end = text.indexOf('\n');
+      if (end >= 0) {
+        process.stdin.pause();
+        resolve(text.slice(0, end));
+      }
+    });
+    process.stdin.on('end', () => resolve(text));
+    process.stdin.on('error', reject);
+  });
 }
 
 main().then(

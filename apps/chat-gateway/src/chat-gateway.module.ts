@@ -1,4 +1,5 @@
 import { INestApplication, Module } from '@nestjs/common';
+import { ChatPolicyModule } from '@app/accounts';
 import { AuthModule } from '@app/auth';
 import { BusModule } from '@app/bus';
 import { CommonModule } from '@app/common';
@@ -12,7 +13,9 @@ import { ConnectionManager } from './transport/connection-manager.service';
 import { AccountCheck } from './transport/account-check.service';
 import { PingLoop } from './transport/ping-loop.service';
 import { UpgradeAuthorizer } from './transport/upgrade-authorizer.service';
+import { BusResync } from './delivery/bus-resync';
 import { Confirmations } from './delivery/confirmations.service';
+import { ConversationFlow } from './delivery/conversation-flow';
 import { DeliveredPositions } from './delivery/delivered-positions.service';
 import { DeliveryService } from './delivery/delivery.service';
 import { SocketRegistry } from './delivery/socket-registry';
@@ -37,7 +40,7 @@ import { UserDirectory } from './shared/user-directory.service';
  * each socket's budget, and confirming what they received), lifecycle (shutdown), ops.
  */
 @Module({
-  imports: [AppConfigModule, CommonModule, OpsModule, DatabaseModule, AuthModule, BusModule, ConversationsModule],
+  imports: [AppConfigModule, CommonModule, OpsModule, DatabaseModule, AuthModule, BusModule, ConversationsModule, ChatPolicyModule],
   providers: [
     ChatGateway,
     ConnectionManager,
@@ -54,6 +57,8 @@ import { UserDirectory } from './shared/user-directory.service';
     RateLimiter,
     UserDirectory,
     DeliveryService,
+    ConversationFlow,
+    BusResync,
     SocketRegistry,
     UserSubscriptions,
     Confirmations,

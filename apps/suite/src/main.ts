@@ -1,5 +1,5 @@
 import { bootApp } from '@app/common';
-import { BusConfig, ChatConfig, HistoryConfig, PushConfig, UploadConfig, WebConfig } from '@app/config';
+import { AccountsConfig, BusConfig, ChatConfig, HistoryConfig, PushConfig, UploadConfig, WebConfig } from '@app/config';
 import { useChatAdapter } from '../../chat-gateway/src/chat-gateway.module';
 import { useHistoryOpenApi } from '../../history-api/src/history/history-openapi';
 import { useUploadOpenApi } from '../../upload-api/src/upload/upload-openapi';
@@ -7,7 +7,7 @@ import { SuiteModule } from './suite.module';
 
 void bootApp(SuiteModule.forEnvironment(), {
   name: 'chat-suite',
-  configs: [ChatConfig, HistoryConfig, UploadConfig, BusConfig, WebConfig, PushConfig],
+  configs: [ChatConfig, HistoryConfig, UploadConfig, BusConfig, WebConfig, PushConfig, AccountsConfig],
   configure: (app) => {
     useChatAdapter(app);
     useHistoryOpenApi(app);

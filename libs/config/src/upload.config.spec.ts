@@ -7,6 +7,13 @@ describe('UploadConfig', () => {
     expect(config).toMatchObject({ maxFileSize: 10 * 1024 * 1024, storage: 'local', directory: './data/uploads' });
     expect(config.normalizedPublicBaseUrl).toBeUndefined();
     expect(config).toMatchObject({ maxPixels: 40_000_000, maxAnimationPixels: 200_000_000, maxFrames: 1000, thumbnailSize: 320, imageConcurrency: 2 });
+    expect(config).toMatchObject({ thumbnailBacklog: 256, thumbnailWaitMs: 10_000 });
+  });
+
+  it('reads the thumbnail backlog (0: made on request only) and the wait for one, and refuses nonsense', () => {
+    expect(loadConfig(UploadConfig, { UPLOAD_THUMBNAIL_BACKLOG: '0', UPLOAD_THUMBNAIL_WAIT_MS: '2500' })).toMatchObject({ thumbnailBacklog: 0, thumbnailWaitMs: 2500 });
+    expect(() => loadConfig(UploadConfig, { UPLOAD_THUMBNAIL_BACKLOG: '-1' })).toThrow(/UPLOAD_THUMBNAIL_BACKLOG must be at least 0/);
+    expect(() => loadConfig(UploadConfig, { UPLOAD_THUMBNAIL_WAIT_MS: 'soon' })).toThrow(/UPLOAD_THUMBNAIL_WAIT_MS must be a whole number/);
   });
 
   it('reads the image limits, thumbnail size and decode concurrency', () => {

@@ -56,6 +56,27 @@ export class UploadConfig implements ConfigCheck {
   imageConcurrency: number = 2;
 
   /**
+   * Thumbnails waiting to be made in the background after their upload was answered. An upload
+   * beyond this leaves its thumbnail to be made on its first request; 0 makes every thumbnail on
+   * its first request only.
+   */
+  @Env('UPLOAD_THUMBNAIL_BACKLOG') @ToInt()
+  @IsInt({ message: 'UPLOAD_THUMBNAIL_BACKLOG must be a whole number of thumbnails, e.g. UPLOAD_THUMBNAIL_BACKLOG=256 (0: made on request only)' })
+  @Min(0, { message: 'UPLOAD_THUMBNAIL_BACKLOG must be at least 0' })
+  @Max(100_000, { message: 'UPLOAD_THUMBNAIL_BACKLOG must be at most 100000' })
+  thumbnailBacklog: number = 256;
+
+  /**
+   * How long a request for a thumbnail that is not made yet waits for it (its render is moved to
+   * the front of the queue), in milliseconds; past it, 503 with Retry-After.
+   */
+  @Env('UPLOAD_THUMBNAIL_WAIT_MS') @ToInt()
+  @IsInt({ message: 'UPLOAD_THUMBNAIL_WAIT_MS must be a whole number of milliseconds, e.g. UPLOAD_THUMBNAIL_WAIT_MS=10000' })
+  @Min(100, { message: 'UPLOAD_THUMBNAIL_WAIT_MS must be at least 100' })
+  @Max(120_000, { message: 'UPLOAD_THUMBNAIL_WAIT_MS must be at most 120000 (2 minutes)' })
+  thumbnailWaitMs: number = 10_000;
+
+  /**
    * Prefix of the `url` answered for each upload; the stored name is appended. Unset: derived
    * from the request's Host (http://<host>/images/), which suits development only.
    */

@@ -49,8 +49,8 @@ export interface ConversationListRow {
 /**
  * Per-member conversation state: delivered and read positions, unread counts, the conversation
  * list. Every statement touches the member's own rows through the primary key (user_id,
- * friend_id) or the list index (user_id, last_message_id). The statements are snapshotted in
- * queries/conversation.repository.sql for review.
+ * friend_id) or the list index (user_id, last_message_id). The statements are
+ * named in CONVERSATION_QUERIES below, so a reviewer reads each whole.
  */
 export const CONVERSATION_QUERIES = {
   positions: 'SELECT friend_id, conversation_id, last_seq, received_seq, delivered_seq FROM conversation_member WHERE user_id = ?',

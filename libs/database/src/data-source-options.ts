@@ -48,4 +48,3 @@ export function mysqlPoolOptions(databaseUrl: string): PoolOptions {
   return { uri: mysqlUrl(databaseUrl), charset: MYSQL_CHARSET, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, connectTimeout: 5000 };
 }
 
-export const isMysqlOptions = (o: DataSourceOptions): boolean => o.type === 'mysql' || o.type === 'mariadb';

@@ -21,7 +21,7 @@ const SELECT_DELIVERABLE =
  * What the gateway reads to put messages on sockets: positions of one conversation, in order.
  * Both ends of every range are bound, so each read is a seek on (conversation_id, seq) (MariaDB
  * scans the whole conversation for an open-ended range with ORDER BY ... LIMIT). The statements
- * are snapshotted in queries/message.repository.sql for review.
+ * are named in MESSAGE_QUERIES below, so a reviewer reads each whole.
  */
 const OF_PAIR = 'm.conversation_id = (SELECT id FROM conversation WHERE user_lo = ? AND user_hi = ?)';
 

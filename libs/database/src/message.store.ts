@@ -1,3 +1,4 @@
+import { isMysqlOptions } from '@app/entities';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -50,11 +51,24 @@ export class MessageStore implements OnModuleInit, OnApplicationShutdown {
 
   /** Whether several batches may be written at once (a pool, not SQLite's one connection). */
   get concurrentWrites(): boolean {
-    return this.db.options.type === 'mysql' || this.db.options.type === 'mariadb';
+    return isMysqlOptions(this.db.options);
   }
 
   async onModuleInit(): Promise<void> {
     await this.writerFor();
+  }
+
+  /** How long a batch (any database call) may go unanswered before it is given up: DATABASE_STATEMENT_TIMEOUT_MS. */
+  get statementTimeoutMs(): number {
+    return this.config.databaseStatementTimeoutMs;
+  }
+
+  /**
+   * One cheap look-up on the writer's own connections (a unique-index probe that finds nothing):
+   * resolves once they answer again. Bounded like every call.
+   */
+  async probe(): Promise<void> {
+    await (await this.writerFor()).findByKeys([{ senderId: 0, clientMsgId: '' }]);
   }
 
   /** Tests: the writer to use instead of the one the engine would get. */

@@ -1,3 +1,4 @@
+import { isMysqlOptions } from '@app/entities';
 import type { DataSource } from 'typeorm';
 
 /** How an upsert combines the existing column with the inserted row's value. */
@@ -16,7 +17,7 @@ export interface SqlDialect {
 export const placeholders = (values: readonly unknown[]): string => values.map(() => '?').join(', ');
 
 export function sqlDialect(dataSource: DataSource): SqlDialect {
-  const mysql = dataSource.options.type === 'mysql' || dataSource.options.type === 'mariadb';
+  const mysql = isMysqlOptions(dataSource.options);
   const merge = (column: string, how: UpsertMerge, inserted: string) =>
     how === 'add'
       ? `${column} = ${column} + ${inserted}`

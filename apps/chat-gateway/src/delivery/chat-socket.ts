@@ -1,9 +1,9 @@
-import type { ProtocolVersion } from '../protocol/frame-codec';
+import type { ProtocolVersion, ServerEvent } from '../protocol/events';
 
-/** What delivery needs of a client connection, whatever carries it. */
 /** Told which socket drained. */
 export type DrainListener = (socket: ChatSocket) => void;
 
+/** What delivery needs of a client connection, whatever carries it: the port to the transport. */
 export interface ChatSocket {
   /** `<instanceId>/<sequence>`: unique across replicas, so a sender's own socket can be skipped. */
   readonly id: string;
@@ -15,8 +15,11 @@ export interface ChatSocket {
   readonly closed: Promise<void>;
   /** Over its send budget: the network has not taken what was written (a reader that stopped reading). */
   readonly overBudget: boolean;
-  /** Writes one encoded frame; false (and nothing written) if the socket is gone. */
-  send(data: string): boolean;
+  /**
+   * Writes one event as the socket's protocol frames it (the transport encodes); false (and
+   * nothing written) if the socket is gone. A typed event is never written to a legacy socket.
+   */
+  send(event: ServerEvent): boolean;
   /**
    * Sets the listener called once each time the socket, having been over its budget, drains
    * below half of it (a later call replaces it). It is told which socket drained, so one

@@ -9,13 +9,11 @@ const CONFIRM_TIMEOUT_MS = 5000;
  * A frame written to a socket counts as received only once the client has shown it read it: a
  * kernel buffer of a dying connection is not a delivery. So positions are confirmed in rounds: a
  * while after the first unconfirmed write, a ping; its pong comes back after every earlier frame,
- * and the conversations' positions as they were when the ping left are recorded.
+ * and the conversations' positions as they were when the ping left are recorded. Each socket's
+ * rounds and positions live in its session's ConfirmationLedger; this service runs the rounds.
  */
 @Injectable()
 export class Confirmations {
-  private readonly rounds = new WeakMap<SocketSession, Promise<void>>();
-  private readonly scheduled = new WeakSet<SocketSession>();
-
   constructor(
     private readonly positions: DeliveredPositions,
     private readonly config: ChatConfig,
@@ -23,19 +21,19 @@ export class Confirmations {
 
   /** Something was written: confirm it in a while (one round covers everything written until then). */
   schedule(session: SocketSession): void {
-    if (this.scheduled.has(session) || this.rounds.has(session)) return;
-    this.scheduled.add(session);
+    const ledger = session.confirmations();
+    if (!ledger.scheduleRound()) return;
     setTimeout(() => {
-      this.scheduled.delete(session);
+      ledger.roundDue();
       void this.round(session);
     }, this.config.confirmDelayMs).unref();
   }
 
   /** A round now (another device of the user is connecting, or shutdown), bounded by `timeoutMs`. */
   async now(session: SocketSession, timeoutMs = 1000): Promise<void> {
-    const running = this.rounds.get(session);
+    const running = session.confirmations(false)?.round;
     if (running) await Promise.race([running, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
-    if (!this.rounds.has(session)) await this.round(session, timeoutMs);
+    if (!session.confirmations(false)?.round) await this.round(session, timeoutMs);
   }
 
   /**
@@ -43,40 +41,32 @@ export class Confirmations {
    * positions count; otherwise what it was last sent stays undelivered and comes again.
    */
   closed(session: SocketSession, clean: boolean): void {
-    if (clean) this.record(session, snapshot(session));
-    session.unconfirmed.clear();
+    const ledger = session.confirmations(false);
+    if (!ledger) return;
+    if (clean) ledger.confirm(ledger.snapshot((f) => session.received(f)), this.recorder(session));
+    ledger.forgetUnconfirmed();
   }
 
   private round(session: SocketSession, timeoutMs = CONFIRM_TIMEOUT_MS): Promise<void> {
-    if (!session.unconfirmed.size || !session.socket.isOpen) return Promise.resolve();
+    const ledger = session.confirmations(false);
+    if (!ledger?.hasUnconfirmed || !session.socket.isOpen) return Promise.resolve();
     // Conversations stay unconfirmed until the pong: a clean close meanwhile still counts them.
-    const positions = snapshot(session);
+    const received = (friendId: number) => session.received(friendId);
+    const positions = ledger.snapshot(received);
     const round = session.socket
       .confirm(timeoutMs)
       .then((ok) => {
-        if (!ok) return; // the close listener decides
-        this.record(session, positions);
-        for (const [friendId, seq] of positions) if (session.received(friendId) <= seq) session.unconfirmed.delete(friendId);
+        if (ok) ledger.confirm(positions, this.recorder(session), received); // else the close listener decides
       })
       .finally(() => {
-        this.rounds.delete(session);
-        if (session.unconfirmed.size && session.socket.isOpen) this.schedule(session);
+        ledger.setRound(undefined);
+        if (ledger.hasUnconfirmed && session.socket.isOpen) this.schedule(session);
       });
-    this.rounds.set(session, round);
+    ledger.setRound(round);
     return round;
   }
 
-  private record(session: SocketSession, positions: Map<number, number>): void {
-    for (const [friendId, seq] of positions) {
-      if (seq <= (session.confirmed.get(friendId) ?? 0)) continue;
-      session.confirmed.set(friendId, seq);
-      this.positions.record(session.userId, friendId, seq, session.receiptsFor.has(friendId));
-    }
+  private recorder(session: SocketSession) {
+    return (friendId: number, seq: number, receipts: boolean) => this.positions.record(session.userId, friendId, seq, receipts);
   }
-}
-
-
-/** Each unconfirmed conversation's received position on the socket, as of now. */
-function snapshot(session: SocketSession): Map<number, number> {
-  return new Map([...session.unconfirmed].map((friendId) => [friendId, session.received(friendId)]));
 }

@@ -1,6 +1,5 @@
-// The order of one conversation on one socket, as a state machine with no I/O: the delivery
-// service feeds it what arrives and carries out what it answers (write these messages, start the
-// gap timer, read these positions from the database).
+// The order of one conversation on one socket, as a state machine with no I/O: ConversationFlow
+// feeds it what arrives and carries out what it answers (write, start the gap timer, read).
 //
 // Every position of the conversation reaches the socket exactly once and in order: written, or
 // taken by the socket's own send. `next` is the first position the socket has not had; it starts
@@ -18,11 +17,7 @@
 /** A message of this conversation for this socket, or the mark of the socket's own send. */
 export type Arrival<M> = { kind: 'message'; seq: number; message: M } | { kind: 'own'; seq: number };
 
-export type OrderState =
-  | { kind: 'in-order' }
-  | { kind: 'holding' }
-  | { kind: 'reading'; from: number; to: number }
-  | { kind: 'lagging' };
+export type OrderState = { kind: 'in-order' } | { kind: 'holding' } | { kind: 'reading'; from: number; to: number } | { kind: 'lagging' };
 
 export type OrderAction<M> =
   | { kind: 'write'; message: M }

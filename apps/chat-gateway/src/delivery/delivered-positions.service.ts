@@ -28,6 +28,9 @@ export class DeliveredPositions implements OnApplicationShutdown {
   private retryMs = 0;
   private retryTimer?: NodeJS.Timeout;
   private closed = false;
+  /** Those waiting in settled() for a write to end. */
+  private written?: Promise<void>;
+  private wakeWriters?: () => void;
 
   constructor(
     private readonly conversations: ConversationRepository,
@@ -54,7 +57,24 @@ export class DeliveredPositions implements OnApplicationShutdown {
    */
   async settled(userId: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.waitsFor(userId) && Date.now() < deadline && !this.closed) await new Promise((r) => setTimeout(r, 10));
+    while (this.waitsFor(userId) && !this.closed) {
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.nextWrite(), new Promise((r) => (timer = setTimeout(r, left)).unref())]);
+      clearTimeout(timer);
+    }
+  }
+
+  /** Resolves when the write under way (or the next) has ended, stored or not: woken, not polled. */
+  private nextWrite(): Promise<void> {
+    return (this.written ??= new Promise<void>((r) => (this.wakeWriters = r)));
+  }
+
+  private wrote(): void {
+    const wake = this.wakeWriters;
+    this.written = this.wakeWriters = undefined;
+    wake?.();
   }
 
   private waitsFor(userId: number): boolean {
@@ -80,6 +100,7 @@ export class DeliveredPositions implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.drain();
     this.closed = true;
+    this.wrote();
     if (this.retryTimer) clearTimeout(this.retryTimer);
   }
 
@@ -99,6 +120,7 @@ export class DeliveredPositions implements OnApplicationShutdown {
         if (!newer || newer.seq < entry.seq) this.pending.set(key, entry);
       }
       this.writing = [];
+      this.wrote();
       this.retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, this.retryMs * 2));
       this.throttled.warn('record', `recording ${entries.length} delivered position(s) failed, again in ${this.retryMs} ms: ${String(e)}`);
       if (!this.closed && !this.retryTimer) {
@@ -111,6 +133,7 @@ export class DeliveredPositions implements OnApplicationShutdown {
       return;
     }
     this.writing = [];
+    this.wrote();
     for (const e of entries) {
       if (!e.receipt) continue;
       this.bus

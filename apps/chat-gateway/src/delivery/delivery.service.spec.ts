@@ -1,10 +1,13 @@
 import { InProcessMessageBus } from '@app/bus';
 import { ChatConfig } from '@app/config';
 import type { ConversationRepository, MemberPosition, MessageRepository } from '@app/database';
+import type { ServerEvent } from '../protocol/events';
 import { ChatMetrics } from '../shared/chat-metrics.service';
 import type { ChatSocket } from './chat-socket';
 import type { Confirmations } from './confirmations.service';
 import type { DeliveredPositions } from './delivered-positions.service';
+import { BusResync } from './bus-resync';
+import { ConversationFlow } from './conversation-flow';
 import { DeliveryService } from './delivery.service';
 import { SocketRegistry } from './socket-registry';
 import { UserSubscriptions } from './user-subscriptions';
@@ -13,6 +16,7 @@ const tick = async (n = 3) => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
 };
 
+/** A socket that keeps each event it is given as JSON (the typed events have their frames' shape). */
 function socket(userId: number, version: 1 | 2, id: string): ChatSocket & { sent: string[] } {
   const sent: string[] = [];
   return {
@@ -23,7 +27,7 @@ function socket(userId: number, version: 1 | 2, id: string): ChatSocket & { sent
     closed: new Promise(() => undefined),
     overBudget: false,
     sent,
-    send: (data: string) => (sent.push(data), true),
+    send: (event: ServerEvent) => (sent.push(JSON.stringify(event)), true),
     onDrain: () => undefined,
     confirm: () => Promise.resolve(true),
     close: () => undefined,
@@ -37,15 +41,19 @@ function delivery() {
   const conversations = { positions: () => new Promise<MemberPosition[]>((r) => (answerPositions = r)) } as unknown as ConversationRepository;
   const confirmations = { now: () => Promise.resolve(true), closed: () => undefined, schedule: () => undefined } as unknown as Confirmations;
   const positions = { settled: () => Promise.resolve() } as unknown as DeliveredPositions;
+  const registry = new SocketRegistry();
+  const config = new ChatConfig();
+  const flow = new ConversationFlow({} as MessageRepository, confirmations, config, metrics);
   const service = new DeliveryService(
     bus,
-    new SocketRegistry(),
+    registry,
     new UserSubscriptions(bus),
     conversations,
-    {} as MessageRepository,
+    flow,
+    new BusResync(registry, conversations, flow, config),
     confirmations,
     positions,
-    new ChatConfig(),
+    config,
     metrics,
   );
   service.onModuleInit();

@@ -9,15 +9,12 @@ export class SocketRegistry {
   private readonly bySocket = new WeakMap<ChatSocket, SocketSession>();
   private total = 0;
 
-  /** Adds a socket; true when it is its user's first on this replica. */
-  add(session: SocketSession): boolean {
+  add(session: SocketSession): void {
     let set = this.byUser.get(session.userId);
-    const first = !set;
     if (!set) this.byUser.set(session.userId, (set = new Set()));
     set.add(session);
     this.bySocket.set(session.socket, session);
     this.total += 1;
-    return first;
   }
 
   /** Removes a socket; true when it was its user's last on this replica. */

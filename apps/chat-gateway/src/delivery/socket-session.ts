@@ -1,170 +1,199 @@
-import type { FrameMessage } from '../protocol/frame-codec';
+import type { FrameMessage, ServerEvent } from '../protocol/events';
 import type { ChatSocket } from './chat-socket';
-import { Arrival, ConversationOrder, ReadResult } from './conversation-order';
-import { LazyMap, LazySet } from './lazy-collections';
+import { ConfirmationLedger } from './confirmation-ledger';
+import { Arrival, ConversationOrder } from './conversation-order';
+import { deleteIn, setIn } from './lazy-collections';
+import { OwnSends } from './own-sends';
 
 export type SessionPhase = 'attaching' | 'live' | 'closed';
+/** A message as delivery carries it: from the bus (with its sender's wishes) or from the database. */
+export type DeliveryMessage = FrameMessage & { acceptedAt?: number; receipts?: true };
+type Early = { friendId: number; arrival: Arrival<DeliveryMessage> };
 
 /** Receipts kept for a socket still attaching (one per conversation and kind; beyond, dropped: the conversation list has the positions). */
 const HELD_RECEIPTS_MAX = 1000;
+/** Events kept for a socket that is still attaching; beyond that it re-reads once attached. */
+const EARLY_MAX = 1000;
 
 /**
- * Delivery's state for one socket: where each of its user's conversations stands on it, what it
- * is reading, what it has confirmed. Conversations without activity since the socket attached are
- * a number each (the first position it has not had); an order object exists only for those that
- * moved. Each collection is made when first used: most of them stay unused on an idle socket.
+ * Everything delivery knows of one socket, behind methods: where each of its user's conversations
+ * stands on it (a number each until one moves, then an order object), what arrived while it
+ * attached, what it reads and how often that failed, its gap and slow-reader timers, its own
+ * sends in flight (OwnSends: the echo rule) and its confirmations (ConfirmationLedger). Services
+ * ask and tell; none changes a field. Every collection and part is made on first write, and a
+ * collection is dropped when emptied: an idle socket has none.
  */
 export class SocketSession {
-  phase: SessionPhase = 'attaching';
-  /** Events that arrived before the socket knew where its conversations start (replayed after). */
-  early: { friendId: number; arrival: Arrival<FrameMessage> }[] = [];
-  /** Too many early events to keep: re-read everything once attached. */
-  earlyOverflow = false;
-  /** Receipts that came while attaching, the latest of each kind (by what it supersedes), for after the backlog. */
-  private heldReceipts?: Map<string, string>;
-  /** The bus came back while attaching: re-read once attached. */
-  resyncAfterAttach = false;
-  /** Over its send budget: every conversation lags until the socket drains. */
-  lagging = false;
+  private state: SessionPhase = 'attaching';
+  private early?: Early[];
+  private earlyOverflow = false;
+  private resyncAfterAttach = false;
+  private heldReceipts?: Map<string, ServerEvent>;
+  private lagging = false;
+  private slowTimer?: NodeJS.Timeout;
   /** A write without a position found the socket closed: none of its positions count at close. */
-  writeFailed = false;
-  /**
-   * Per friend: a write found the socket closed (the client's close handshake had begun) at the
-   * position after this one, though the order had moved on: at close, the position counts up to here only.
-   */
-  get writeCaps(): LazyMap<number, number> {
-    return (this.lazyWriteCaps ??= new LazyMap<number, number>());
-  }
-  private lazyWriteCaps?: LazyMap<number, number>;
-
-  holdReceipt(key: string, frame: string): void {
-    const held = (this.heldReceipts ??= new Map());
-    held.delete(key);
-    if (held.size < HELD_RECEIPTS_MAX) held.set(key, frame);
-  }
-
-  /** The held receipts in the order they came (each kind at its latest), and none held after. */
-  takeHeldReceipts(): string[] {
-    const frames = this.heldReceipts ? [...this.heldReceipts.values()] : [];
-    this.heldReceipts = undefined;
-    return frames;
-  }
-
-  private get starts(): LazyMap<number, number> {
-    return (this.lazyStarts ??= new LazyMap<number, number>());
-  }
-  private lazyStarts?: LazyMap<number, number>;
-  private get orders(): LazyMap<number, ConversationOrder<FrameMessage>> {
-    return (this.lazyOrders ??= new LazyMap<number, ConversationOrder<FrameMessage>>());
-  }
-  private lazyOrders?: LazyMap<number, ConversationOrder<FrameMessage>>;
+  private writeFailed = false;
+  /** Per friend: a write found the socket closed at the position after this one: the position counts up to here only. */
+  private writeCaps?: Map<number, number>;
+  private starts?: Map<number, number>;
+  private orders?: Map<number, ConversationOrder<DeliveryMessage>>;
   /** Per friend: reads up to here take only the friend's messages (the offline backlog bound). */
-  get backlogTo(): LazyMap<number, number> {
-    return (this.lazyBacklogTo ??= new LazyMap<number, number>());
-  }
-  private lazyBacklogTo?: LazyMap<number, number>;
-  /** Per friend: this socket's sends not yet stored (a read must wait for them, see SocketSession.park). */
-  private get ownInFlight(): LazyMap<number, number> {
-    return (this.lazyOwnInFlight ??= new LazyMap<number, number>());
-  }
-  private lazyOwnInFlight?: LazyMap<number, number>;
-  private get parked(): LazyMap<number, ReadResult<FrameMessage>> {
-    return (this.lazyParked ??= new LazyMap<number, ReadResult<FrameMessage>>());
-  }
-  private lazyParked?: LazyMap<number, ReadResult<FrameMessage>>;
-  /** Friends whose messages here asked for delivered receipts (sent from a v2 socket). */
-  get receiptsFor(): LazySet<number> {
-    return (this.lazyReceiptsFor ??= new LazySet<number>());
-  }
-  private lazyReceiptsFor?: LazySet<number>;
-  /** Per friend: the contiguous position last recorded as delivered from this socket. */
-  get confirmed(): LazyMap<number, number> {
-    return (this.lazyConfirmed ??= new LazyMap<number, number>());
-  }
-  private lazyConfirmed?: LazyMap<number, number>;
-  /** Conversations whose contiguous position moved since the last confirmation. */
-  get unconfirmed(): LazySet<number> {
-    return (this.lazyUnconfirmed ??= new LazySet<number>());
-  }
-  private lazyUnconfirmed?: LazySet<number>;
-  /** Gap timers by friend. */
-  get timers(): LazyMap<number, NodeJS.Timeout> {
-    return (this.lazyTimers ??= new LazyMap<number, NodeJS.Timeout>());
-  }
-  private lazyTimers?: LazyMap<number, NodeJS.Timeout>;
+  private backlog?: Map<number, number>;
+  private own?: OwnSends<DeliveryMessage>;
+  private ledger?: ConfirmationLedger;
+  private gapTimers?: Map<number, NodeJS.Timeout>;
+  private readFailures?: Map<number, number>;
   /** Friends whose reads wait for their turn; one read at a time per socket. */
-  readonly readQueue: number[] = [];
-  reading = false;
+  private readQueue?: number[];
+  private reading = false;
 
   constructor(readonly socket: ChatSocket) {}
 
   get userId(): number {
     return this.socket.userId;
   }
-
-  /** Where the conversations stood when the socket attached: the first position it has not had. */
-  setStart(friendId: number, next: number): void {
-    this.starts.set(friendId, next);
+  get phase(): SessionPhase {
+    return this.state;
+  }
+  get isLagging(): boolean {
+    return this.lagging;
   }
 
+
+  /** Where a conversation stood at attach (the first position not had), and where its offline backlog ends, if any. */
+  start(friendId: number, next: number, backlogTo?: number): void {
+    this.starts = setIn(this.starts, friendId, next);
+    if (backlogTo !== undefined) this.backlog = setIn(this.backlog, friendId, backlogTo);
+  }
+  /** Keeps an event that came before the starts were known; false when too many came (re-read once live). */
+  keepEarly(friendId: number, arrival: Arrival<DeliveryMessage>): void {
+    if ((this.early ??= []).length < EARLY_MAX) this.early.push({ friendId, arrival });
+    else this.earlyOverflow = true;
+  }
+  holdReceipt(key: string, receipt: ServerEvent): void {
+    const held = (this.heldReceipts ??= new Map());
+    held.delete(key);
+    if (held.size < HELD_RECEIPTS_MAX) held.set(key, receipt);
+  }
+  /** The bus came back while attaching: re-read once live. */
+  resyncOnceLive(): void {
+    this.resyncAfterAttach = true;
+  }
+  /** Live: hands back what waited (backlog ends, early events, held receipts) and whether to re-read everything. */
+  goLive(): { backlog: [number, number][]; early: Early[]; receipts: ServerEvent[]; resync: boolean } {
+    this.state = 'live';
+    const taken = {
+      backlog: [...(this.backlog ?? [])],
+      early: this.early ?? [],
+      receipts: [...(this.heldReceipts?.values() ?? [])],
+      resync: this.earlyOverflow || this.resyncAfterAttach,
+    };
+    this.early = this.heldReceipts = undefined;
+    return taken;
+  }
+  /** Closed: timers stopped; true if its positions may count (nothing written was lost). */
+  close(): boolean {
+    this.state = 'closed';
+    for (const t of this.gapTimers?.values() ?? []) clearTimeout(t);
+    this.gapTimers = undefined;
+    clearTimeout(this.slowTimer);
+    return !this.writeFailed;
+  }
+
+
   /** The conversation's order on this socket; a conversation unknown at attach is new, from position 1. */
-  order(friendId: number): ConversationOrder<FrameMessage> {
-    let order = this.orders.get(friendId);
+  order(friendId: number): ConversationOrder<DeliveryMessage> {
+    let order = this.orders?.get(friendId);
     if (!order) {
-      order = new ConversationOrder<FrameMessage>(this.starts.get(friendId) ?? 1);
-      this.starts.delete(friendId);
+      order = new ConversationOrder<DeliveryMessage>(this.starts?.get(friendId) ?? 1);
+      this.starts = deleteIn(this.starts, friendId);
       if (this.lagging) order.suspend();
-      this.orders.set(friendId, order);
+      this.orders = setIn(this.orders, friendId, order);
     }
     return order;
   }
-
+  /** The first position of the conversation the socket has not had. */
+  nextOf(friendId: number): number {
+    return this.orders?.get(friendId)?.next ?? this.starts?.get(friendId) ?? 1;
+  }
   /** The contiguous position of a conversation that counts as received: capped where a write failed. */
   received(friendId: number): number {
     const contiguous = this.order(friendId).contiguous;
-    const cap = this.writeCaps.get(friendId);
+    const cap = this.writeCaps?.get(friendId);
     return cap === undefined ? contiguous : Math.min(cap, contiguous);
   }
-
-  /** The first position of the conversation the socket has not had. */
-  nextOf(friendId: number): number {
-    return this.orders.get(friendId)?.next ?? this.starts.get(friendId) ?? 1;
+  /** A write found the socket closed though the order moved past it: a repeat at the next connect, not a loss. */
+  writeLost(friendId: number, seq: number | undefined): void {
+    if (seq === undefined) this.writeFailed = true;
+    else if (!this.writeCaps?.has(friendId)) this.writeCaps = setIn(this.writeCaps, friendId, seq - 1);
   }
 
-  /** Conversations with an order object (every one that moved since attach). */
-  activeOrders(): IterableIterator<[number, ConversationOrder<FrameMessage>]> {
-    return this.orders.entries();
+
+  /** Sets the gap timer unless one runs; the delay grows with the conversation's failed reads. */
+  waitForGap(friendId: number, baseMs: number, maxMs: number, fire: () => void): void {
+    if (this.gapTimers?.has(friendId)) return;
+    const delay = Math.min(maxMs, baseMs * 2 ** (this.readFailures?.get(friendId) ?? 0));
+    const timer = setTimeout(() => {
+      this.gapTimers = deleteIn(this.gapTimers, friendId);
+      if (this.state !== 'closed') fire();
+    }, delay);
+    timer.unref();
+    this.gapTimers = setIn(this.gapTimers, friendId, timer);
+  }
+  queueRead(friendId: number): void {
+    if (!(this.readQueue ??= []).includes(friendId)) this.readQueue.push(friendId);
+  }
+  /** The next conversation to read, if the socket may read now (live, not lagging, no read running). */
+  takeRead(): number | undefined {
+    if (this.reading || this.lagging || this.state !== 'live') return undefined;
+    const friendId = this.readQueue?.shift();
+    if (!this.readQueue?.length) this.readQueue = undefined;
+    return friendId;
+  }
+  /** One read at a time: set while one runs. */
+  set readRunning(running: boolean) {
+    this.reading = running;
+  }
+  /** A read's outcome: failures count towards the conversation's gap backoff; a success restarts it. */
+  readOutcome(friendId: number, failed: boolean): void {
+    this.readFailures = failed ? setIn(this.readFailures, friendId, (this.readFailures?.get(friendId) ?? 0) + 1) : deleteIn(this.readFailures, friendId);
+  }
+  /** Where the friend-only backlog ends (0: none left). */
+  backlogTo(friendId: number): number {
+    return this.backlog?.get(friendId) ?? 0;
+  }
+  backlogRead(friendId: number): void {
+    this.backlog = deleteIn(this.backlog, friendId);
   }
 
-  sending(friendId: number): void {
-    this.ownInFlight.set(friendId, (this.ownInFlight.get(friendId) ?? 0) + 1);
+
+  /** Own sends in flight and reads parked behind them (the echo rule); `false`: none if never made. */
+  ownSends(make: false): OwnSends<DeliveryMessage> | undefined;
+  ownSends(make?: true): OwnSends<DeliveryMessage>;
+  ownSends(make = true): OwnSends<DeliveryMessage> | undefined {
+    return make ? (this.own ??= new OwnSends<DeliveryMessage>()) : this.own;
+  }
+  /** Confirmations; `false`: none on a socket never written to. */
+  confirmations(make: false): ConfirmationLedger | undefined;
+  confirmations(make?: true): ConfirmationLedger;
+  confirmations(make = true): ConfirmationLedger | undefined {
+    return make ? (this.ledger ??= new ConfirmationLedger()) : this.ledger;
   }
 
-  /** One send settled; the read parked behind it, if this was the last one, is handed back. */
-  settled(friendId: number): ReadResult<FrameMessage> | undefined {
-    const left = (this.ownInFlight.get(friendId) ?? 1) - 1;
-    if (left > 0) {
-      this.ownInFlight.set(friendId, left);
-      return undefined;
-    }
-    this.ownInFlight.delete(friendId);
-    const parked = this.parked.get(friendId);
-    this.parked.delete(friendId);
-    return parked;
-  }
 
-  /**
-   * A full read returned while this socket's own sends to the friend are unsettled: one of its
-   * rows may be such a send, which must never be echoed, so it waits until they settle.
-   */
-  park(friendId: number, result: ReadResult<FrameMessage>): boolean {
-    if (!this.ownInFlight.get(friendId)) return false;
-    this.parked.set(friendId, result);
-    return true;
+  /** Over its send budget: every conversation suspends; `close` runs if it is still lagging when the timer fires. */
+  lag(afterMs: number, close: () => void): void {
+    this.lagging = true;
+    for (const order of this.orders?.values() ?? []) order.suspend();
+    clearTimeout(this.slowTimer);
+    this.slowTimer = setTimeout(() => this.lagging && this.state !== 'closed' && close(), afterMs);
+    this.slowTimer.unref();
   }
-
-  clearTimers(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+  /** Drained: the conversations to resume (none if it was not lagging or is closed). */
+  drained(): [number, ConversationOrder<DeliveryMessage>][] {
+    if (!this.lagging || this.state === 'closed') return [];
+    this.lagging = false;
+    clearTimeout(this.slowTimer);
+    return [...(this.orders ?? [])];
   }
 }

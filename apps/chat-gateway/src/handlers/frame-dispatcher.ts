@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ChatClock, ErrorCode } from '@app/common';
 import { ChatConfig } from '@app/config';
-import type { IncomingFrame } from '../transport/frame-ingress';
+import type { IncomingFrame } from '../protocol/events';
 import { binaryFrameError, echoOfRaw, errorFrame, parseFrame } from '../protocol/frame-codec';
 import { refusalFrame } from '../protocol/refusal-frames';
 import { ShutdownState } from '../shared/shutdown-state';
@@ -29,7 +29,7 @@ export class FrameDispatcher {
   ) {}
 
   async dispatch(ctx: FrameContext, frame: IncomingFrame): Promise<void> {
-    if (this.shutdown.refusingFrames) {
+    if (this.shutdown.shuttingDown) {
       this.metrics.framesIn.inc({ outcome: 'refused' });
       const echo = echoOfRaw(frame.raw);
       ctx.reply(

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
+import { ChatPolicy } from '@app/accounts';
 import { MESSAGE_BUS, MessageBus } from '@app/bus';
 import { ChatClock, DomainError, ErrorCode, withTimeout } from '@app/common';
 import { ChatConfig } from '@app/config';
@@ -26,6 +27,7 @@ export class TypingHandler {
 
   constructor(
     private readonly conversations: ConversationRepository,
+    private readonly policy: ChatPolicy,
     private readonly clock: ChatClock,
     private readonly config: ChatConfig,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
@@ -41,6 +43,13 @@ export class TypingHandler {
     }
     this.last.set(key, Date.now());
     if (!(await this.haveTalked(userId, friendId))) return;
+    // Blocking and the chat policy, as for a message (the two have talked: no id is revealed).
+    try {
+      await this.policy.check(userId, friendId);
+    } catch (e) {
+      ctx.reply(refusalFrame(e, this.clock.wallClock(), friendId, clientMsgId));
+      return;
+    }
     await this.bus.publish([friendId], { type: 'typing', by: userId, friendId }).catch(() => undefined);
   }
 

@@ -1,11 +1,11 @@
 import { DomainError, ErrorCode, LegacyMessages } from '@app/common';
+import type { FrameMessage, ProtocolVersion } from './events';
+
+export type { FrameMessage, ProtocolVersion } from './events';
 
 // The WebSocket wire format (CONTRACT sections 1 and 4): what clients send, what they get back.
 // Legacy sockets get exactly the legacy frames; v2 sockets (chat.v2 / ?v=2) get the additive
 // fields and the typed server frames. Nothing typed is ever encoded for a legacy socket.
-
-/** The protocol a socket asked for at the upgrade. */
-export type ProtocolVersion = 1 | 2;
 
 /** A send command read from a client frame. */
 export interface SendCommand {
@@ -232,18 +232,6 @@ export function unknownRecipientFrame(to: number, createTime: string, clientMsgI
   return errorFrame(to, LegacyMessages.userNotFound, createTime, ErrorCode.UserNotFound, clientMsgId);
 }
 
-/** A message as a frame needs it. */
-export interface FrameMessage {
-  id: number;
-  senderId: number;
-  to: number;
-  senderName: string;
-  text: string;
-  time: string;
-  seq?: number;
-  clientMsgId?: string;
-}
-
 /** What a recipient gets: the legacy `{sender, text, time}` first, then additive fields; v2 adds seq and clientMsgId. */
 export function messageFrame(m: FrameMessage, version: ProtocolVersion = 1) {
   const legacy = { sender: m.senderName, text: m.text, time: m.time, id: m.id, senderId: m.senderId, to: m.to };
@@ -271,3 +259,6 @@ export function deliveredFrame(friendId: number, seq: number) {
 export function typingFrame(friendId: number) {
   return { type: 'typing' as const, friendId };
 }
+
+/** What a handler answers on the socket a frame came from: a refusal or an ack. */
+export type ReplyFrame = ReturnType<typeof errorFrame> | ReturnType<typeof ackFrame>;

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@app/common';
-import { errorFrame, FrameError, unknownRecipientFrame } from './frame-codec';
+import { errorFrame, FrameError, ReplyFrame, unknownRecipientFrame } from './frame-codec';
 
 const logger = new Logger('ChatRefusals');
 
@@ -9,7 +9,7 @@ const logger = new Logger('ChatRefusals');
  * frame's recipient and clientMsgId when known; anything unexpected is logged with its cause and
  * answered generically.
  */
-export function refusalFrame(e: unknown, now: string, to: number | null = null, clientMsgId?: string): object {
+export function refusalFrame(e: unknown, now: string, to: number | null = null, clientMsgId?: string): ReplyFrame {
   if (e instanceof FrameError) return errorFrame(e.to, e.message, now, e.code, e.clientMsgId ?? clientMsgId);
   if (e instanceof DomainError) {
     return e.code === ErrorCode.UserNotFound && to !== null ? unknownRecipientFrame(to, now, clientMsgId) : errorFrame(to, e.message, now, e.code, clientMsgId);

@@ -41,9 +41,9 @@ export class RateLimiter implements OnApplicationShutdown {
     return this.config.rateLimitCount;
   }
 
-  /** admit(), always as a promise. */
-  async allow(userId: number): Promise<boolean> {
-    return this.admit(userId);
+  /** Counting in Redis, shared by every replica (until then, and whenever Redis is away, each counts for itself). */
+  get countsAcrossReplicas(): boolean {
+    return this.redis?.status === 'ready';
   }
 
   /**

@@ -5,10 +5,6 @@ import { Injectable } from '@nestjs/common';
 export class ShutdownState {
   private down = false;
 
-  get refusingFrames(): boolean {
-    return this.down;
-  }
-
   get shuttingDown(): boolean {
     return this.down;
   }

@@ -6,7 +6,8 @@ import { DeliveryService } from '../delivery/delivery.service';
 import { FrameDispatcher } from '../handlers/frame-dispatcher';
 import { ChatMetrics } from '../shared/chat-metrics.service';
 import type { AuthedRequest } from './chat-ws.adapter';
-import { FrameIngress, IncomingFrame, IngressLimits, IngressSink } from './frame-ingress';
+import type { IncomingFrame } from '../protocol/events';
+import { FloodReason, FrameIngress, IngressLimits, IngressSink } from './frame-ingress';
 import { FrameRate } from './frame-rate';
 import { InboundBudget } from './inbound-budget';
 import { WsChatSocket } from './ws-chat-socket';
@@ -18,6 +19,9 @@ export type ChatWs = WebSocket & { chat?: WsChatSocket; ingress?: FrameIngress<W
 // an idle socket carries no closures of its own.
 function onMessage(this: ChatWs, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
   this.ingress?.receive(data, isBinary);
+}
+function onPing(this: ChatWs): void {
+  this.ingress?.ping();
 }
 function onPong(this: ChatWs, data: Buffer): void {
   this.chat?.handlePong(data);
@@ -81,6 +85,7 @@ export class ConnectionManager implements IngressSink<WsChatSocket> {
     );
     ws.manager = this;
     ws.on('message', onMessage);
+    ws.on('ping', onPing);
     ws.on('pong', onPong);
     // `on`, not `once` (close comes once): once would wrap the listener in a closure per socket.
     ws.on('close', onClose);
@@ -107,15 +112,19 @@ export class ConnectionManager implements IngressSink<WsChatSocket> {
   // ---------------------------------------------------------------- the sink of every socket's ingress
 
   handle(socket: WsChatSocket, frame: IncomingFrame): Promise<void> {
-    return this.dispatcher.dispatch({ socket, receivedAt: frame.receivedAt, reply: (f: object) => socket.send(JSON.stringify(f)) }, frame);
+    return this.dispatcher.dispatch({ socket, receivedAt: frame.receivedAt, reply: (f) => socket.reply(f) }, frame);
   }
 
   paused(): void {
     this.metrics.inboundPauses.inc();
   }
 
-  flooding(socket: WsChatSocket): void {
-    this.metrics.floodCloses.inc({ reason: 'overrun' });
+  flooding(socket: WsChatSocket, reason: FloodReason): void {
+    this.metrics.floodCloses.inc({ reason });
+    this.throttled.warn(
+      `flood-${reason}`,
+      `closed a socket of user ${socket.userId} with 1008: ${reason === 'ping' ? 'pinging' : 'sending frames'} faster than its frame rate`,
+    );
     socket.close(1008, 'sending faster than the server can take: slow down');
   }
 

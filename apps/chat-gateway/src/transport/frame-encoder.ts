@@ -1,28 +1,39 @@
-import { deliveredFrame, FrameMessage, messageFrame, ProtocolVersion, readFrame, typingFrame } from '../protocol/frame-codec';
+import type { FrameMessage, ProtocolVersion, ServerEvent } from '../protocol/events';
+import { deliveredFrame, messageFrame, readFrame, ReplyFrame, typingFrame } from '../protocol/frame-codec';
 
-// A message reaching several sockets (the recipient's devices, the sender's other ones) is
-// encoded once per protocol version, not once per socket.
-const encoded = new WeakMap<FrameMessage, [string | undefined, string | undefined]>();
+// The one place where the core's typed events become wire frames. An event reaching several
+// sockets (a message to the recipient's devices and the sender's other ones, a receipt to every
+// v2 device) is encoded once per protocol version, not once per socket.
+const encodedMessages = new WeakMap<FrameMessage, [string | undefined, string | undefined]>();
+const encodedEvents = new WeakMap<ServerEvent, string>();
 
 export function encodeMessage(m: FrameMessage, version: ProtocolVersion): string {
-  let cache = encoded.get(m);
-  if (!cache) encoded.set(m, (cache = [undefined, undefined]));
+  let cache = encodedMessages.get(m);
+  if (!cache) encodedMessages.set(m, (cache = [undefined, undefined]));
   return (cache[version - 1] ??= JSON.stringify(messageFrame(m, version)));
 }
 
-export type TypedServerFrame =
-  | { type: 'read'; friendId: number; by: number; seq: number; time: string }
-  | { type: 'delivered'; friendId: number; seq: number }
-  | { type: 'typing'; friendId: number };
+/** An event as the frame a socket of `version` reads; null for a typed event and a legacy socket. */
+export function encodeEvent(event: ServerEvent, version: ProtocolVersion): string | null {
+  if (event.type === 'message') return encodeMessage(event.message, version);
+  if (version !== 2) return null;
+  let data = encodedEvents.get(event);
+  if (data === undefined) encodedEvents.set(event, (data = JSON.stringify(typedFrame(event))));
+  return data;
+}
 
 /** The typed server frames of protocol v2 (never for a legacy socket). */
-export function encodeTyped(frame: TypedServerFrame): string {
-  switch (frame.type) {
+function typedFrame(event: Exclude<ServerEvent, { type: 'message' }>) {
+  switch (event.type) {
     case 'read':
-      return JSON.stringify(readFrame(frame.friendId, frame.by, frame.seq, frame.time));
+      return readFrame(event.friendId, event.by, event.seq, event.time);
     case 'delivered':
-      return JSON.stringify(deliveredFrame(frame.friendId, frame.seq));
+      return deliveredFrame(event.friendId, event.seq);
     case 'typing':
-      return JSON.stringify(typingFrame(frame.friendId));
+      return typingFrame(event.friendId);
   }
+}
+
+export function encodeReply(frame: ReplyFrame): string {
+  return JSON.stringify(frame);
 }

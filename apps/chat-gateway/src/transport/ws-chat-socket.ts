@@ -1,6 +1,8 @@
 import type { WebSocket } from 'ws';
 import type { ChatSocket, DrainListener } from '../delivery/chat-socket';
-import type { ProtocolVersion } from '../protocol/frame-codec';
+import type { ProtocolVersion, ServerEvent } from '../protocol/events';
+import type { ReplyFrame } from '../protocol/frame-codec';
+import { encodeEvent, encodeReply } from './frame-encoder';
 
 /** How often a socket over its send budget is looked at until it drains. */
 const DRAIN_POLL_MS = 25;
@@ -8,7 +10,7 @@ const DRAIN_POLL_MS = 25;
 const CLOSE_GRACE_MS = 3000;
 
 /**
- * A `ws` socket as delivery sees it: frames written within a send budget (bytes the network has
+ * A `ws` socket as delivery sees it: typed events encoded into frames and written within a send budget (bytes the network has
  * not taken yet, as `bufferedAmount` counts them), confirmation pings, and liveness for the ping
  * loop.
  */
@@ -70,15 +72,23 @@ export class WsChatSocket implements ChatSocket {
     return this.over;
   }
 
-  get bufferedBytes(): number {
-    return this.ws.bufferedAmount;
+  send(event: ServerEvent): boolean {
+    if (!this.isOpen) return false;
+    const data = encodeEvent(event, this.version);
+    if (data !== null) this.write(data);
+    return true;
   }
 
-  send(data: string): boolean {
+  /** A handler's answer to a frame of this socket. */
+  reply(frame: ReplyFrame): boolean {
     if (!this.isOpen) return false;
+    this.write(encodeReply(frame));
+    return true;
+  }
+
+  private write(data: string): void {
     this.ws.send(data);
     if (!this.over && this.ws.bufferedAmount > this.sendBudgetBytes) this.startDrainWatch();
-    return true;
   }
 
   onDrain(listener: DrainListener): void {

@@ -26,12 +26,31 @@ describe('ImageWorkQueue', () => {
     expect(await Promise.all(jobs)).toEqual([0, 1, 2, 3, 4]);
     expect(started).toEqual([0, 1, 2, 3, 4]);
     expect(most).toBe(2);
-    expect(queue.load).toEqual({ running: 0, waiting: 0 });
+    expect(queue.load).toEqual({ running: 0, waiting: 0, background: 0 });
   });
 
   it('frees the slot of a job that fails', async () => {
     const queue = new ImageWorkQueue(Object.assign(new UploadConfig(), { imageConcurrency: 1 }));
     await expect(queue.run(() => Promise.reject(new Error('decoder failed')))).rejects.toThrow('decoder failed');
     await expect(queue.run(() => Promise.resolve('next'))).resolves.toBe('next');
+  });
+
+  it('starts waiting urgent jobs before background ones, and a promoted background job with the urgent ones', async () => {
+    const queue = new ImageWorkQueue(Object.assign(new UploadConfig(), { imageConcurrency: 1 }));
+    const started: string[] = [];
+    let release!: () => void;
+    const first = queue.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const job = (name: string) => () => {
+      started.push(name);
+      return Promise.resolve();
+    };
+    const b1 = { urgent: false };
+    const b2 = { urgent: false };
+    const jobs = [queue.run(job('b1'), b1), queue.run(job('b2'), b2), queue.run(job('u1')), queue.run(job('u2'))];
+    queue.promote(b2);
+    expect(queue.load).toEqual({ running: 1, waiting: 4, background: 1 });
+    release();
+    await Promise.all([first, ...jobs]);
+    expect(started).toEqual(['u1', 'u2', 'b2', 'b1']);
   });
 });

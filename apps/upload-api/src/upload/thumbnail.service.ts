@@ -40,23 +40,31 @@ export class ThumbnailService {
     this.maxPixels = config.maxPixels;
   }
 
-  /** `orientation` is the EXIF orientation the parser read (1..8), applied here explicitly. */
-  async make(source: Buffer, orientation: number): Promise<Thumbnail> {
+  /**
+   * `orientation` is the EXIF orientation the parser read (1..8), applied here explicitly; `type`
+   * is the thumbnail's type, named before any decode from the header's alpha (PNG with alpha,
+   * JPEG without).
+   */
+  async make(source: Buffer, orientation: number, type: ImageType): Promise<Thumbnail> {
     try {
+      // From a buffer with a target size, so libvips shrinks on load: a JPEG decodes at 1/2, 1/4
+      // or 1/8 scale (the largest that still covers the box), a WebP at the target size.
       const image = sharp(source, { limitInputPixels: this.maxPixels, failOn: 'error', pages: 1, sequentialRead: true });
-      const { hasAlpha } = await image.metadata();
       // Resize first, then orient: a rotation before the resize would make libvips decode the
-      // whole image at full size and hold it, where JPEG and WebP can shrink on load. The box is
-      // square, so the result is the same.
+      // whole image at full size and hold it. The box is square, so the result is the same.
       const upright = orient(image.resize({ width: this.size, height: this.size, fit: 'inside', withoutEnlargement: true }), orientation);
-      const type = hasAlpha ? IMAGE_TYPES.png : IMAGE_TYPES.jpg;
-      const encoded = hasAlpha ? upright.png({ compressionLevel: 6 }) : upright.jpeg({ quality: 80 });
+      const encoded = type.ext === 'png' ? upright.png({ compressionLevel: 6 }) : upright.flatten({ background: '#ffffff' }).jpeg({ quality: 80 });
       const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
       return { bytes: data, type, width: info.width, height: info.height };
     } catch (err) {
       throw new UndecodableImageError(err);
     }
   }
+}
+
+/** The thumbnail's type for an image with or without alpha. */
+export function thumbnailType(alpha: boolean): ImageType {
+  return alpha ? IMAGE_TYPES.png : IMAGE_TYPES.jpg;
 }
 
 // EXIF orientation to sharp's operations (sharp mirrors before it rotates).

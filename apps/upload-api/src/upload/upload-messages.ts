@@ -23,5 +23,7 @@ export const UploadMessages = {
   tooManyFields: () => '表单字段太多 (too many form fields: send only the file)',
   malformed: (detail: string) => `上传内容格式错误 (malformed multipart body: ${detail})`,
   cutOff: () => '上传中断 (the upload was cut off)',
+  thumbnailNotReady: (seconds: number) =>
+    `缩略图正在生成，请稍后再试 (the thumbnail is still being made after ${seconds} s: try again shortly)`,
   storageUnavailable: () => '图片存储暂时不可用，请稍后再试 (image storage unavailable, try again later)',
 } as const;

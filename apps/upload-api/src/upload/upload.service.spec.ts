@@ -9,25 +9,32 @@ import { buffer } from 'node:stream/consumers';
 import sharp from 'sharp';
 import { gifImage, jpegDeclaring, jpegImage, pngImage, SVG_IMAGE, webpImage } from '../../../../libs/storage/test/image.fixtures';
 import { ImageWorkQueue } from './image-work.queue';
-import { ThumbnailService } from './thumbnail.service';
+import { ThumbnailMetrics } from './thumbnail-metrics';
+import { ThumbnailService, UndecodableImageError } from './thumbnail.service';
+import { ThumbnailStore } from './thumbnail.store';
 import { UploadService } from './upload.service';
 
-const newService = (storage: FileStorage, config: UploadConfig) =>
-  new UploadService(storage, config, new ThumbnailService(config), new ImageWorkQueue(config));
+const newThumbnails = (storage: FileStorage, config: UploadConfig) =>
+  new ThumbnailStore(storage, config, new ThumbnailService(config), new ImageWorkQueue(config), new ThumbnailMetrics());
+const newService = (storage: FileStorage, config: UploadConfig, thumbnails = newThumbnails(storage, config)) =>
+  new UploadService(storage, config, thumbnails);
 
 describe('UploadService', () => {
   let dir: string;
   let storage: LocalFileStorage;
   let service: UploadService;
+  let thumbnails: ThumbnailStore;
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'upload-service-'));
     storage = new LocalFileStorage({ directory: dir });
     const config = Object.assign(new UploadConfig(), { maxFileSize: 4096 });
-    service = newService(storage, config);
+    thumbnails = newThumbnails(storage, config);
+    service = newService(storage, config, thumbnails);
   });
 
   afterEach(async () => {
+    await thumbnails.beforeApplicationShutdown();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -54,6 +61,8 @@ describe('UploadService', () => {
     const opened = await service.open(stored.uri);
     expect(opened?.size).toBe(expected.length);
     expect((await buffer(opened!.stream)).equals(expected)).toBe(true);
+    // Made after the answer: waited for here.
+    await thumbnails.ensure(stored.thumbUri);
     const meta = await sharp(await readFile(join(dir, stored.thumbUri))).metadata();
     expect([stored.width, stored.height]).toEqual([meta.width, meta.height]);
     expect((await readdir(dir)).sort()).toEqual([stored.uri, stored.thumbUri].sort());
@@ -65,13 +74,23 @@ describe('UploadService', () => {
     ['too large', jpegImage({ padding: 5000 }), ErrorCode.UploadTooLarge, /4096 bytes/],
     ['empty', Buffer.alloc(0), ErrorCode.UploadMissingFile, /empty/],
     ['over the pixel limit', jpegDeclaring(20_000, 20_000), ErrorCode.UploadTooLarge, /too many pixels/],
-    ['undecodable (a frame header with no components)', undecodableJpeg(), ErrorCode.UploadNotImage, /cannot be decoded/],
   ])('refuses a file that is %s with a coded DomainError and stores nothing', async (_l, bytes, code, msg) => {
     const err = await service.store(chunks(bytes)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DomainError);
     expect((err as DomainError).code).toBe(code);
     expect((err as DomainError).message).toMatch(msg);
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('stores an image whose pixels cannot be decoded; its thumbnail fails to be made, and is not tried again', async () => {
+    const stored = await service.store(chunks(undecodableJpeg()));
+    const err = await thumbnails.ensure(stored.thumbUri).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UndecodableImageError);
+    const make = jest.spyOn(ThumbnailService.prototype, 'make');
+    await expect(thumbnails.ensure(stored.thumbUri)).rejects.toBeInstanceOf(UndecodableImageError);
+    expect(make).not.toHaveBeenCalled();
+    make.mockRestore();
+    expect(await readdir(dir)).toEqual([stored.uri]);
   });
 
   it('passes on the error of a source that fails mid-stream, and stores nothing', async () => {
@@ -107,6 +126,7 @@ describe('UploadService', () => {
     const opened = await service.open(stored.uri);
     expect(opened?.mime).toBe('image/gif');
     opened!.stream.destroy();
+    await thumbnails.ensure(stored.thumbUri);
     const thumb = await service.open(stored.thumbUri);
     expect(thumb?.mime).toBe('image/png');
     thumb!.stream.destroy();

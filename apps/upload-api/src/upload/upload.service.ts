@@ -14,8 +14,8 @@ import {
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ImageWorkQueue } from './image-work.queue';
-import { ThumbnailService, UndecodableImageError } from './thumbnail.service';
+import { thumbnailType } from './thumbnail.service';
+import { ThumbnailStore } from './thumbnail.store';
 import { UploadMessages } from './upload-messages';
 
 export interface StoredImage {
@@ -38,8 +38,9 @@ export interface StoredUpload {
 /**
  * Stores images: the bytes are checked and stripped of their metadata on the way to storage
  * (EXIF, XMP, IPTC, comments, text chunks; the orientation stays as the only tag), the stored
- * name is a fresh UUID with the extension of the detected type, then a thumbnail is made from
- * what was stored. A refused stream leaves nothing stored. Knows nothing of HTTP, so any
+ * name is a fresh UUID with the extension of the detected type. The thumbnail is named at once
+ * (its type follows from the header) and made after the answer, from what was stored
+ * (ThumbnailStore). A refused stream leaves nothing stored. Knows nothing of HTTP, so any
  * transport can feed it a stream.
  */
 @Injectable()
@@ -50,28 +51,28 @@ export class UploadService {
   constructor(
     @Inject(FileStorage) private readonly storage: FileStorage,
     private readonly config: UploadConfig,
-    private readonly thumbnails: ThumbnailService,
-    private readonly queue: ImageWorkQueue,
+    private readonly thumbnails: ThumbnailStore,
   ) {
     this.limits = { maxPixels: config.maxPixels, maxAnimationPixels: config.maxAnimationPixels, maxFrames: config.maxFrames };
   }
 
-  /** Stores `file` if its bytes are a complete PNG, JPEG, GIF or WebP, with its thumbnail. */
+  /**
+   * Stores `file` if its bytes are a complete PNG, JPEG, GIF or WebP image; its thumbnail is named
+   * in the answer and made afterwards (see ThumbnailStore).
+   */
   async store(file: Readable): Promise<StoredUpload> {
     const id = randomUUID();
     const { uri, header } = await this.storeImage(file, id);
-    try {
-      const thumbUri = await this.storeThumbnail(uri, id, header);
-      const [width, height] = swapsAxes(header.orientation) ? [header.height, header.width] : [header.width, header.height];
-      return { uri, thumbUri, width, height };
-    } catch (err) {
-      await this.storage.delete(uri).catch(() => undefined);
-      throw err;
-    }
+    const thumbUri = `${id}_thumb.${thumbnailType(header.alpha).ext}`;
+    // After the answer is on its way: the render reads the image back in a slot of the queue.
+    setImmediate(() => this.thumbnails.schedule(thumbUri, uri));
+    const [width, height] = swapsAxes(header.orientation) ? [header.height, header.width] : [header.width, header.height];
+    return { uri, thumbUri, width, height };
   }
 
   /** Removes what an upload stored (an upload that failed after its file was stored). */
   async discard(stored: Pick<StoredUpload, 'uri' | 'thumbUri'>): Promise<void> {
+    await this.thumbnails.forget(stored.thumbUri);
     await Promise.all([this.storage.delete(stored.uri), this.storage.delete(stored.thumbUri)]);
   }
 
@@ -98,31 +99,6 @@ export class UploadService {
     } finally {
       await feeding;
     }
-  }
-
-  // The thumbnail is made from what was stored, read back in a slot of the work queue: memory
-  // is bounded by the queue, not by how many uploads arrive at once.
-  private async storeThumbnail(uri: string, id: string, header: ImageHeader): Promise<string> {
-    let thumbUri: string | undefined;
-    try {
-      const thumb = await this.queue.run(async () => this.thumbnails.make(await this.readStored(uri), header.orientation));
-      thumbUri = `${id}_thumb.${thumb.type.ext}`;
-      await this.storage.write(thumbUri, Readable.from([thumb.bytes]), thumb.type.mime);
-      return thumbUri;
-    } catch (err) {
-      if (err instanceof UndecodableImageError) {
-        throw new DomainError(ErrorCode.UploadNotImage, UploadMessages.damaged('its pixel data cannot be decoded'));
-      }
-      throw this.storageFailure(err);
-    }
-  }
-
-  private async readStored(uri: string): Promise<Buffer> {
-    const file = await this.storage.open(uri);
-    if (!file) throw new Error(`${uri} vanished from ${this.storage.describe()} right after it was stored`);
-    const chunks: Buffer[] = [];
-    for await (const chunk of file.stream as AsyncIterable<Buffer>) chunks.push(chunk);
-    return Buffer.concat(chunks);
   }
 
   private refusal(err: unknown, sniffer: ImageSnifferTransform): Error {

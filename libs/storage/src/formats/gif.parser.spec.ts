@@ -17,7 +17,7 @@ function withExtensions(...extensions: Buffer[]): Buffer {
 describe('GifParser', () => {
   it.each(CHUNK_SIZES)('drops comments, plain text and XMP, keeps timing and looping (chunks of %i)', (chunkSize) => {
     const { output, header } = parse(GifParser, withExtensions(comment, xmp, plainText, loop), { chunkSize });
-    expect(header).toEqual({ width: 1, height: 1, frames: 1, orientation: 1 });
+    expect(header).toEqual({ width: 1, height: 1, frames: 1, orientation: 1, alpha: true });
     expect(output.equals(withExtensions(loop))).toBe(true);
   });
 

@@ -61,7 +61,7 @@ export class GifParser extends ImageFormatParser {
     const width = this.buf.readUInt16LE(this.pos + 6);
     const height = this.buf.readUInt16LE(this.pos + 8);
     const flags = this.buf[this.pos + 10];
-    this.setHeader({ width, height, frames: 0, orientation: 1 });
+    this.setHeader({ width, height, frames: 0, orientation: 1, alpha: true });
     this.keep(13);
     this.pass(colourTableSize(flags), 'keep');
     this.state = 'block';

@@ -25,6 +25,12 @@ export interface ImageHeader {
   frames: number;
   /** EXIF orientation, 1 (upright) to 8; 1 when there is none. */
   orientation: number;
+  /**
+   * Whether libvips decodes the image with an alpha channel, as far as the structure tells:
+   * PNG colour types with alpha or a tRNS chunk, WebP's alpha flag (VP8X) or bit (VP8L), every
+   * GIF (libvips decodes GIF to RGBA), never JPEG. Decides the thumbnail's type before any decode.
+   */
+  alpha: boolean;
 }
 
 export type FormatRejection = 'truncated' | 'too_many_pixels';

@@ -39,7 +39,7 @@ describe('JpegParser', () => {
 
   it.each(CHUNK_SIZES)('drops EXIF, XMP, IPTC, MPF and comments, keeps ICC and the orientation alone (chunks of %i)', (chunkSize) => {
     const { output, header } = parse(JpegParser, photo, { chunkSize });
-    expect(header).toEqual({ width: 8, height: 8, frames: 1, orientation: 6 });
+    expect(header).toEqual({ width: 8, height: 8, frames: 1, orientation: 6, alpha: false });
     for (const gone of ['R58N12ABCDE', 'Zhang San', 'Paris', 'taken at home', 'MPF']) expect(output.includes(gone)).toBe(false);
     expect(output.includes(Buffer.from('ICC_PROFILE'))).toBe(true);
     // What is left is the bare image with the orientation segment and the ICC profile.

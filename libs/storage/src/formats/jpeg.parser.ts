@@ -145,7 +145,7 @@ export class JpegParser extends ImageFormatParser {
       // Height 0 (defined later by a DNL marker) is allowed by the standard and by no decoder we use.
       if (width === 0 || height === 0) throw new ImageFormatError('truncated', 'the JPEG has a frame of zero width or height');
       this.sawFrame = true;
-      this.setHeader({ width, height, frames: 1, orientation: this.orientation });
+      this.setHeader({ width, height, frames: 1, orientation: this.orientation, alpha: false });
     }
     this.pass(total, 'keep');
     return true;

@@ -17,7 +17,7 @@ const exif = (orientation: number) => pngChunk('eXIf', Buffer.concat([orientatio
 describe('PngParser', () => {
   it.each(CHUNK_SIZES)('drops text, time, eXIf and private chunks, keeps colour chunks (chunks of %i)', (chunkSize) => {
     const { output, header } = parse(PngParser, pngImage(6, 4, [...colour, ...text, exif(1)]), { chunkSize });
-    expect(header).toEqual({ width: 6, height: 4, frames: 1, orientation: 1 });
+    expect(header).toEqual({ width: 6, height: 4, frames: 1, orientation: 1, alpha: false });
     expect(output.equals(pngImage(6, 4, colour))).toBe(true);
   });
 

@@ -46,13 +46,22 @@ export class PngParser extends ImageFormatParser {
     if (type === 'IHDR' || type === 'acTL') {
       if (!this.need(total)) return false;
       if (type === 'IHDR') {
-        this.setHeader({ width: this.buf.readUInt32BE(this.pos + 8), height: this.buf.readUInt32BE(this.pos + 12), frames: 1, orientation: 1 });
+        // Colour types 4 (grey + alpha) and 6 (RGBA) carry alpha; a tRNS chunk adds it to the others.
+        const colourType = this.buf[this.pos + 17];
+        this.setHeader({
+          width: this.buf.readUInt32BE(this.pos + 8),
+          height: this.buf.readUInt32BE(this.pos + 12),
+          frames: 1,
+          orientation: 1,
+          alpha: colourType === 4 || colourType === 6,
+        });
       } else if (this.info && length >= 8) {
         // The frame count of an APNG; the default image may or may not be its first frame.
         this.setFrames(Math.max(this.buf.readUInt32BE(this.pos + 8), 1));
       }
     }
     this.chunks++;
+    if (type === 'tRNS' && this.info) this.info.alpha = true;
     if (type === 'IEND') this.state = 'end';
     if (type === 'eXIf' && length <= MAX_EXIF_CAPTURE) {
       if (!this.need(total)) return false;

@@ -33,7 +33,7 @@ describe('WebpParser', () => {
   it.each(CHUNK_SIZES)('turns XMP into zeros, EXIF into the orientation alone, keeping the length (chunks of %i)', (chunkSize) => {
     const webp = extended(EXIF_FLAG | XMP_FLAG, exif, xmp);
     const { output, header } = parse(WebpParser, webp, { chunkSize });
-    expect(header).toEqual({ width: 1, height: 1, frames: 1, orientation: 6 });
+    expect(header).toEqual({ width: 1, height: 1, frames: 1, orientation: 6, alpha: false });
     expect(output.length).toBe(webp.length);
     for (const gone of ['R58N12ABCDE', 'Zhang San', 'XMP ']) expect(output.includes(gone)).toBe(false);
     expect(output[20] & XMP_FLAG).toBe(0);

@@ -4,6 +4,7 @@ import { FormatParserOptions, ImageFormatError, ImageFormatParser } from './imag
 // Chunks a WebP needs to be displayed: the bitstreams, alpha, animation and the ICC profile.
 const KEPT = new Set(['VP8 ', 'VP8L', 'VP8X', 'ALPH', 'ANIM', 'ANMF', 'ICCP']);
 const VP8X_XMP = 0x04;
+const VP8X_ALPHA = 0x10;
 const MAX_EXIF_CAPTURE = 0x10000;
 
 type State = 'riff' | 'chunk';
@@ -61,11 +62,17 @@ export class WebpParser extends ImageFormatParser {
           ok: this.buf[this.pos + 11] === 0x9d && this.buf[this.pos + 12] === 0x01 && this.buf[this.pos + 13] === 0x2a,
           width: this.buf.readUInt16LE(this.pos + 14) & 0x3fff,
           height: this.buf.readUInt16LE(this.pos + 16) & 0x3fff,
+          alpha: false,
         }));
       case 'VP8L':
         return this.bitstream(total, 5, () => {
           const bits = this.buf.readUInt32LE(this.pos + 9);
-          return { ok: this.buf[this.pos + 8] === 0x2f, width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+          return {
+            ok: this.buf[this.pos + 8] === 0x2f,
+            width: (bits & 0x3fff) + 1,
+            height: ((bits >>> 14) & 0x3fff) + 1,
+            alpha: ((bits >>> 28) & 1) === 1,
+          };
         });
       case 'ANMF': {
         if (!this.need(8 + 12)) return false;
@@ -97,7 +104,7 @@ export class WebpParser extends ImageFormatParser {
     const width = 1 + this.buf.readUIntLE(this.pos + 12, 3);
     const height = 1 + this.buf.readUIntLE(this.pos + 15, 3);
     const animated = (flags & 0x02) !== 0;
-    this.setHeader({ width, height, frames: animated ? 0 : 1, orientation: 1 });
+    this.setHeader({ width, height, frames: animated ? 0 : 1, orientation: 1, alpha: (flags & VP8X_ALPHA) !== 0 });
     if (this.strip) {
       // XMP goes; the EXIF flag stays, since an EXIF with the orientation alone is written back.
       const head = Buffer.from(this.buf.subarray(this.pos, this.pos + 18));
@@ -111,12 +118,12 @@ export class WebpParser extends ImageFormatParser {
     return true;
   }
 
-  private bitstream(total: number, headBytes: number, read: () => { ok: boolean; width: number; height: number }): boolean {
+  private bitstream(total: number, headBytes: number, read: () => { ok: boolean; width: number; height: number; alpha: boolean }): boolean {
     if (!this.need(8 + headBytes)) return false;
     const head = read();
     if (!head.ok) throw new ImageFormatError('truncated', 'the WebP has a malformed bitstream header');
     // In a VP8X file the canvas decides; a simple file's size is its bitstream's.
-    if (!this.info) this.setHeader({ width: head.width, height: head.height, frames: 1, orientation: 1 });
+    if (!this.info) this.setHeader({ width: head.width, height: head.height, frames: 1, orientation: 1, alpha: head.alpha });
     this.pass(total, 'keep');
     return true;
   }

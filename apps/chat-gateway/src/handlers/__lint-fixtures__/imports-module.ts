@@ -1,0 +1,4 @@
+// Deliberately wrong (see apps/chat-gateway/layers.spec.ts): a layer importing the module that wires them all.
+import { ChatGatewayModule } from '../../chat-gateway.module';
+
+export const upward = ChatGatewayModule;
