@@ -2,8 +2,8 @@ import { ChatConnection, SocketLike } from '../protocol/connection';
 import { decodeFrame, V2_PROTOCOL, WireMessage } from '../protocol/frames';
 import { HttpApi, UploadedImage, UploadProgress } from '../protocol/http-api';
 import { DEFAULT_OFFSET_MINUTES } from '../protocol/server-clock';
-import { ConversationListState, initialList, listReadByMe } from '../store/conversation-list.state';
-import { ConversationState, initialConversation, newestSeq, receiptsMoved, unreadAbove } from '../store/conversation.state';
+import { ConversationListState, initialList } from '../store/conversation-list.state';
+import { ConversationState, initialConversation, receiptsMoved } from '../store/conversation.state';
 import { Store } from '../store/store';
 import type { ClientContext, ClientState } from './client-context';
 import { ConversationLoader } from './conversation-loader';
@@ -132,22 +132,9 @@ export class ChatClient {
     return this.lists.loadMore();
   }
 
-  /**
-   * The friend's messages up to `seq` came into view: reported by the ReadReporter. The badge and
-   * the open conversation move at once.
-   */
+  /** The friend's messages up to `seq` came into view (ReadReporter.seen). */
   markSeen(friendId: number, seq: number): void {
-    const store = this.ctx.conversations.get(friendId);
-    const known = Math.max(store?.get().readSeq ?? 0, this.list.get().items.find((c) => c.friendId === friendId)?.readSeq ?? 0, this.reads.pending(friendId) ?? 0);
-    if (seq <= known) return;
-    if (store) {
-      store.set((s) => receiptsMoved(s, { readSeq: seq }));
-      const s = store.get();
-      this.list.set((l) => listReadByMe(l, friendId, seq, seq >= newestSeq(s) ? 0 : unreadAbove(s, seq)));
-    } else {
-      this.list.set((l) => listReadByMe(l, friendId, seq));
-    }
-    this.reads.queue(friendId, seq);
+    this.reads.seen(friendId, seq);
   }
 
   /** The user types to `friendId`: a `typing` frame, at most every TYPING_EVERY_MS. */

@@ -1,24 +1,42 @@
 import { encodeRead } from '../protocol/frames';
+import { listReadByMe } from '../store/conversation-list.state';
+import { newestSeq, receiptsMoved, unreadAbove } from '../store/conversation.state';
 import type { ClientContext } from './client-context';
 
 // Read positions go out at most this often per conversation (the newest one seen meanwhile).
 export const READ_EVERY_MS = 500;
 
 /**
- * Reports read positions: batched per conversation (the newest only), as a `read` frame on a v2
+ * Moves the badge and the open conversation when the user has seen messages, and reports the
+ * read positions: batched per conversation (the newest only), as a `read` frame on a v2
  * socket, else over HTTP (mark_Read.do reaches the friend and the other tabs the same way).
  */
 export class ReadReporter {
   private readonly due = new Map<number, number>();
   private timer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(private readonly ctx: Pick<ClientContext, 'v2' | 'send' | 'api' | 'token'>) {}
+  constructor(private readonly ctx: Pick<ClientContext, 'v2' | 'send' | 'api' | 'token' | 'conversations' | 'list'>) {}
 
-  /** The position waiting to go out for `friendId`, if any. */
-  pending(friendId: number): number | undefined {
-    return this.due.get(friendId);
+  /**
+   * The friend's messages up to `seq` came into view: the badge and the open conversation move at
+   * once; the position goes out within READ_EVERY_MS (unless a newer one is known already).
+   */
+  seen(friendId: number, seq: number): void {
+    const { conversations, list } = this.ctx;
+    const store = conversations.get(friendId);
+    const known = Math.max(store?.get().readSeq ?? 0, list.get().items.find((c) => c.friendId === friendId)?.readSeq ?? 0, this.due.get(friendId) ?? 0);
+    if (seq <= known) return;
+    if (store) {
+      store.set((s) => receiptsMoved(s, { readSeq: seq }));
+      const s = store.get();
+      list.set((l) => listReadByMe(l, friendId, seq, seq >= newestSeq(s) ? 0 : unreadAbove(s, seq)));
+    } else {
+      list.set((l) => listReadByMe(l, friendId, seq));
+    }
+    this.queue(friendId, seq);
   }
 
+  /** Reports `seq` (again) with the next batch. */
   queue(friendId: number, seq: number): void {
     this.due.set(friendId, Math.max(seq, this.due.get(friendId) ?? 0));
     this.timer ??= setTimeout(() => this.flush(), READ_EVERY_MS);
