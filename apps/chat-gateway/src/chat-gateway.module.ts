@@ -1,4 +1,5 @@
 import { INestApplication, Module } from '@nestjs/common';
+import { ChatPolicyModule } from '@app/accounts';
 import { AuthModule } from '@app/auth';
 import { BusModule } from '@app/bus';
 import { CommonModule } from '@app/common';
@@ -38,7 +39,7 @@ import { UserDirectory } from './shared/user-directory.service';
  * each socket's budget, and confirming what they received), lifecycle (shutdown), ops.
  */
 @Module({
-  imports: [AppConfigModule, CommonModule, OpsModule, DatabaseModule, AuthModule, BusModule, ConversationsModule],
+  imports: [AppConfigModule, CommonModule, OpsModule, DatabaseModule, AuthModule, BusModule, ConversationsModule, ChatPolicyModule],
   providers: [
     ChatGateway,
     ConnectionManager,

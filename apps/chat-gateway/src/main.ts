@@ -1,5 +1,5 @@
 import { bootApp } from '@app/common';
-import { BusConfig, ChatConfig, PushConfig } from '@app/config';
+import { AccountsConfig, BusConfig, ChatConfig, PushConfig } from '@app/config';
 import { ChatGatewayModule, useChatAdapter } from './chat-gateway.module';
 
-void bootApp(ChatGatewayModule, { name: 'chat-gateway', configs: [ChatConfig, BusConfig, PushConfig], configure: useChatAdapter });
+void bootApp(ChatGatewayModule, { name: 'chat-gateway', configs: [ChatConfig, BusConfig, PushConfig, AccountsConfig], configure: useChatAdapter });

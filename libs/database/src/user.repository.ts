@@ -7,6 +7,11 @@ export interface UserSummary {
   name: string;
 }
 
+/** A user with the token epoch the auth layer checks tokens against. */
+export interface KnownUser extends UserSummary {
+  tokenEpoch: number;
+}
+
 export interface NewUser {
   phone: string;
   name?: string;
@@ -31,6 +36,16 @@ export class UserRepository {
     );
     const row = rows[0];
     return row ? { id: Number(row.id), name: displayName(row.name, row.phone) } : null;
+  }
+
+  /** The user's name and token epoch in one look-up (the suite's user cache loads these). */
+  async findKnown(id: number): Promise<KnownUser | null> {
+    const rows: { id: number; name: string | null; phone: string | null; token_epoch: number | null }[] = await this.db.query(
+      'SELECT id, name, phone, token_epoch FROM `user` WHERE id = ?',
+      [id],
+    );
+    const row = rows[0];
+    return row ? { id: Number(row.id), name: displayName(row.name, row.phone), tokenEpoch: Number(row.token_epoch ?? 0) } : null;
   }
 
   async findByPhone(phone: string): Promise<UserSummary | null> {

@@ -1,10 +1,13 @@
 // What the chat server and the web client must agree on, in one module both build from: the
-// subprotocol name, the error codes of refusal frames and HTTP envelopes, the text limit, and
+// subprotocol names, the error codes of refusal frames and HTTP envelopes, the text limit, and
 // which codes answer a `read` or may work when sent again. No decorators, no Node APIs: Vite
 // bundles it into the browser client as it is (alias @app/protocol-constants in both builds).
 
 /** The WebSocket subprotocol that selects protocol v2 (docs/protocol.md). */
 export const CHAT_V2_PROTOCOL = 'chat.v2';
+
+/** The subprotocol prefix that carries a token at the upgrade: `chat.token.<jwt>`, offered beside chat.v2. */
+export const TOKEN_PROTOCOL_PREFIX = 'chat.token.';
 
 /** Longest message text by default, in code points: the legacy `message.text` column holds 500. */
 export const TEXT_MAX_LENGTH = 500;
@@ -34,6 +37,17 @@ export enum ErrorCode {
   UploadNotImage = 'UPLOAD_NOT_IMAGE',
   UploadTooLarge = 'UPLOAD_TOO_LARGE',
   UploadInvalid = 'UPLOAD_INVALID',
+  Blocked = 'BLOCKED',
+  NotFriends = 'NOT_FRIENDS',
+  LoginFailed = 'LOGIN_FAILED',
+  TooManyAttempts = 'TOO_MANY_ATTEMPTS',
+  PhoneTaken = 'PHONE_TAKEN',
+  Incomplete = 'INCOMPLETE',
+  WrongCode = 'WRONG_CODE',
+  PasswordPolicy = 'PASSWORD_POLICY',
+  RegistrationClosed = 'REGISTRATION_CLOSED',
+  NotFollowing = 'NOT_FOLLOWING',
+  NoFriends = 'NO_FRIENDS',
   Internal = 'INTERNAL',
 }
 

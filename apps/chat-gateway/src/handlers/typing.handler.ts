@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
+import { ChatPolicy } from '@app/accounts';
 import { MESSAGE_BUS, MessageBus } from '@app/bus';
 import { ChatClock, DomainError, ErrorCode, LegacyMessages } from '@app/common';
 import { refusalFrame } from '../protocol/refusal-frames';
@@ -20,6 +21,7 @@ export class TypingHandler {
 
   constructor(
     private readonly directory: UserDirectory,
+    private readonly policy: ChatPolicy,
     private readonly clock: ChatClock,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
   ) {}
@@ -31,6 +33,7 @@ export class TypingHandler {
     try {
       if (friendId === userId) throw new DomainError(ErrorCode.RecipientIsSender, '不能对自己输入 (typing to oneself)');
       if (!(await this.directory.find(friendId))) throw new DomainError(ErrorCode.UserNotFound, LegacyMessages.userNotFound);
+      await this.policy.check(userId, friendId);
     } catch (e) {
       ctx.reply(refusalFrame(e, this.clock.wallClock(), friendId));
       return;

@@ -1,5 +1,5 @@
 import { ChatConnection, SocketLike } from '../protocol/connection';
-import { decodeFrame, V2_PROTOCOL, WireMessage } from '../protocol/frames';
+import { decodeFrame, TOKEN_PROTOCOL_PREFIX, V2_PROTOCOL, WireMessage } from '../protocol/frames';
 import { HttpApi, UploadedImage, UploadProgress } from '../protocol/http-api';
 import { DEFAULT_OFFSET_MINUTES } from '../protocol/server-clock';
 import { ConversationListState, initialList } from '../store/conversation-list.state';
@@ -21,6 +21,7 @@ export interface ChatClientOptions {
   api: HttpApi;
   session: Session;
   storage: KeyValueStorage | null;
+  /** The socket's URL; the token goes as a subprotocol, so a browser's URL need not carry it. */
   socketUrl: (userId: number, token: string) => string;
   createSocket?: (url: string, protocols: string[]) => SocketLike;
   random?: () => number;
@@ -60,8 +61,10 @@ export class ChatClient {
     this.list = new Store(initialList(session.userId));
     this.connection = new ChatConnection({
       url: () => options.socketUrl(session.userId, session.token),
-      // Asks for protocol v2; a server without it answers frames as before.
-      protocols: [V2_PROTOCOL],
+      // Asks for protocol v2 (a server without it answers frames as before) and carries the
+      // token as a subprotocol value, out of the URL: out of access logs and console errors.
+      // The server selects chat.v2 or nothing, never the token's protocol.
+      protocols: [V2_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${session.token}`],
       createSocket: options.createSocket,
       random: options.random,
       checkCredentials: () => api.tokenAccepted(session.token),

@@ -1,4 +1,4 @@
-import { CHAT_V2_PROTOCOL, READ_ERROR_CODES, RETRYABLE_ERROR_CODES } from '@app/protocol-constants';
+import { CHAT_V2_PROTOCOL, READ_ERROR_CODES, RETRYABLE_ERROR_CODES, TOKEN_PROTOCOL_PREFIX } from '@app/protocol-constants';
 
 // The chat socket's frames, as the server sends and takes them (docs/protocol.md). Decoding
 // never throws: an unexpected frame becomes `unknown`, so a newer server cannot break the client.
@@ -120,6 +120,9 @@ export function encodeTyping(friendId: number): string {
 
 /** The subprotocol a v2 socket is selected with (the server's own constant). */
 export const V2_PROTOCOL = CHAT_V2_PROTOCOL;
+
+/** The subprotocol prefix that carries the token beside chat.v2 (`chat.token.<jwt>`). */
+export { TOKEN_PROTOCOL_PREFIX };
 
 /** A typing indicator is shown this long after the last `typing` frame. */
 export const TYPING_EXPIRES_MS = 5000;
