@@ -3,7 +3,7 @@ import { decodeFrame, TOKEN_PROTOCOL_PREFIX, V2_PROTOCOL, WireMessage } from '..
 import { HttpApi, UploadedImage, UploadProgress } from '../protocol/http-api';
 import { DEFAULT_OFFSET_MINUTES } from '../protocol/server-clock';
 import { ConversationListState, initialList } from '../store/conversation-list.state';
-import { ConversationState, initialConversation, receiptsMoved } from '../store/conversation.state';
+import type { ConversationState } from '../store/conversation.state';
 import { Store } from '../store/store';
 import type { ClientContext, ClientState } from './client-context';
 import { ConversationLoader } from './conversation-loader';
@@ -155,18 +155,7 @@ export class ChatClient {
 
   /** Opens (or returns to) the conversation with `friendId`. */
   open(friendId: number, friendName?: string): Store<ConversationState> {
-    let store = this.ctx.conversations.get(friendId);
-    if (!store) {
-      const listed = this.list.get().items.find((c) => c.friendId === friendId);
-      const noticed = this.state.get().notices.find((n) => n.friendId === friendId);
-      let state = initialConversation(this.me, friendId, friendName ?? listed?.friendName ?? noticed?.name);
-      if (listed) state = receiptsMoved(state, { readSeq: listed.readSeq, friendReadSeq: listed.friendReadSeq });
-      store = new Store(this.sender.withPending(state, friendId));
-      this.ctx.conversations.set(friendId, store);
-      void this.loader.loadNewest(friendId);
-    } else {
-      void this.loader.refresh(friendId);
-    }
+    const store = this.loader.open(friendId, friendName, (s) => this.sender.withPending(s, friendId));
     this.state.set((s) => ({ ...s, openFriendId: friendId, notices: s.notices.filter((n) => n.friendId !== friendId) }));
     return store;
   }

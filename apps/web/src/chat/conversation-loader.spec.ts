@@ -50,4 +50,19 @@ describe('ConversationLoader', () => {
     expect(store.get()).toMatchObject({ history: 'loaded' });
     expect(store.get().messages.map((m) => m.id)).toEqual([1]);
   });
+
+  it('opens a conversation named by the list, with its read positions and pending sends, and catches up when it exists', async () => {
+    const queries: unknown[] = [];
+    const history = (_t: string, _f: number, q: unknown) => (queries.push(q), Promise.resolve({ list: [item(3, 3, FRIEND)], hasMore: false }));
+    const { ctx } = fakeContext({ history } as never);
+    ctx.list.set((l) => ({ ...l, items: [{ friendId: FRIEND, friendName: '阿强', unread: 0, readSeq: 2, friendReadSeq: 1, lastMessage: item(3, 3, FRIEND) }] as never }));
+    const loader = new ConversationLoader(ctx);
+    const store = loader.open(FRIEND, undefined, (s) => ({ ...s, error: 'pending added' }));
+    expect(store.get()).toMatchObject({ friendName: '阿强', readSeq: 2, friendReadSeq: 1, error: 'pending added' });
+    expect(ctx.conversations.get(FRIEND)).toBe(store);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(loader.open(FRIEND, 'other', (s) => s)).toBe(store);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(queries).toEqual([{ limit: 30 }, { afterId: 3, limit: 100 }]);
+  });
 });

@@ -1,4 +1,5 @@
-import { catchUpFrom, mergeServerMessages, oldestId } from '../store/conversation.state';
+import { catchUpFrom, ConversationState, initialConversation, mergeServerMessages, oldestId, receiptsMoved } from '../store/conversation.state';
+import { Store } from '../store/store';
 import { ClientContext, reason } from './client-context';
 
 const PAGE = 30;
@@ -10,7 +11,29 @@ const CATCH_UP_MAX_PAGES = 50;
 export class ConversationLoader {
   private readonly catchUps = new Map<number, Promise<void>>();
 
-  constructor(private readonly ctx: Pick<ClientContext, 'api' | 'token' | 'conversations'>) {}
+  constructor(private readonly ctx: Pick<ClientContext, 'api' | 'token' | 'conversations' | 'list' | 'state' | 'me'>) {}
+
+  /**
+   * The conversation with `friendId`: made (named as given, else as the list or a notice names
+   * the friend; `pending` adds the outbox's sends) with its newest page loading, or, when it
+   * exists already, caught up.
+   */
+  open(friendId: number, friendName: string | undefined, pending: (s: ConversationState) => ConversationState): Store<ConversationState> {
+    const { conversations, list, state } = this.ctx;
+    const existing = conversations.get(friendId);
+    if (existing) {
+      void this.refresh(friendId);
+      return existing;
+    }
+    const listed = list.get().items.find((c) => c.friendId === friendId);
+    const noticed = state.get().notices.find((n) => n.friendId === friendId);
+    let initial = initialConversation(this.ctx.me, friendId, friendName ?? listed?.friendName ?? noticed?.name);
+    if (listed) initial = receiptsMoved(initial, { readSeq: listed.readSeq, friendReadSeq: listed.friendReadSeq });
+    const store = new Store(pending(initial));
+    conversations.set(friendId, store);
+    void this.loadNewest(friendId);
+    return store;
+  }
 
   async loadNewest(friendId: number): Promise<void> {
     const store = this.ctx.conversations.get(friendId);
