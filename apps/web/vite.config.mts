@@ -1,9 +1,12 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 // `vite build apps/web` (npm run build:web): everything bundled into dist/web, no CDN, so the
 // client works on a LAN without internet. The suite serves that folder at `/`.
 export default defineConfig({
   base: '/',
+  // The constants the server builds from too (error codes, text limit, subprotocol name).
+  resolve: { alias: { '@app/protocol-constants': fileURLToPath(new URL('../../libs/protocol-constants/src/index.ts', import.meta.url)) } },
   build: {
     outDir: '../../dist/web',
     emptyOutDir: true,

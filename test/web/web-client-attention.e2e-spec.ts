@@ -139,7 +139,7 @@ describeChromium('the web client in the background and with images, in Chromium 
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
 
     await page.goto(`${suite.httpUrl}/`);
-    await page.getByRole('heading', { name: 'Paste your token' }).waitFor();
+    await page.getByRole('heading', { name: 'Or paste a token' }).waitFor();
     expect(await page.locator('meta[name="chat-dev-mode"]').getAttribute('content')).toBe('false');
     expect(await page.locator('meta[name="chat-upload-max-bytes"]').getAttribute('content')).toBe(String(LIMIT));
     await page.getByLabel('Token (JWT)').fill(alice.token);

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { TOKEN_PROTOCOL_PREFIX } from '@app/protocol-constants';
 
 /**
  * Where clients put the token: the legacy `token` header (raw JWT), `Authorization: Bearer`
@@ -17,7 +18,7 @@ export function extractToken(headers: IncomingHttpHeaders, query?: URLSearchPara
 }
 
 /** The WebSocket subprotocol prefix that carries a token: `chat.token.<jwt>`, offered beside `chat.v2`. */
-export const TOKEN_PROTOCOL_PREFIX = 'chat.token.';
+export { TOKEN_PROTOCOL_PREFIX };
 
 /**
  * The token of a WebSocket upgrade: as for HTTP, then a `chat.token.<jwt>` subprotocol (what

@@ -1,43 +1,10 @@
 // Services throw DomainError with a code; each transport (HTTP envelope, WebSocket error frame)
 // maps the code to its own shape, so the same service serves both.
 
-export enum ErrorCode {
-  Unauthenticated = 'UNAUTHENTICATED',
-  Forbidden = 'FORBIDDEN',
-  UserNotFound = 'USER_NOT_FOUND',
-  NoRecords = 'NO_RECORDS',
-  InvalidParameter = 'INVALID_PARAMETER',
-  InvalidBody = 'INVALID_BODY',
-  InvalidFrame = 'INVALID_FRAME',
-  TextEmpty = 'TEXT_EMPTY',
-  TextTooLong = 'TEXT_TOO_LONG',
-  SenderMismatch = 'SENDER_MISMATCH',
-  TextInvalid = 'TEXT_INVALID',
-  RecipientIsSender = 'RECIPIENT_IS_SENDER',
-  ClientMsgIdReused = 'CLIENT_MSG_ID_REUSED',
-  UnknownType = 'UNKNOWN_TYPE',
-  NotInConversation = 'NOT_IN_CONVERSATION',
-  ReadPastEnd = 'READ_PAST_END',
-  BinaryFrame = 'BINARY_FRAME',
-  RateLimited = 'RATE_LIMITED',
-  StoreUnavailable = 'STORE_UNAVAILABLE',
-  UploadMissingFile = 'UPLOAD_MISSING_FILE',
-  UploadNotImage = 'UPLOAD_NOT_IMAGE',
-  UploadTooLarge = 'UPLOAD_TOO_LARGE',
-  UploadInvalid = 'UPLOAD_INVALID',
-  Blocked = 'BLOCKED',
-  NotFriends = 'NOT_FRIENDS',
-  LoginFailed = 'LOGIN_FAILED',
-  TooManyAttempts = 'TOO_MANY_ATTEMPTS',
-  PhoneTaken = 'PHONE_TAKEN',
-  Incomplete = 'INCOMPLETE',
-  WrongCode = 'WRONG_CODE',
-  PasswordPolicy = 'PASSWORD_POLICY',
-  RegistrationClosed = 'REGISTRATION_CLOSED',
-  NotFollowing = 'NOT_FOLLOWING',
-  NoFriends = 'NO_FRIENDS',
-  Internal = 'INTERNAL',
-}
+import { ErrorCode } from '@app/protocol-constants';
+
+// The codes live with the other constants the web client shares (libs/protocol-constants).
+export { ErrorCode };
 
 /** Messages the legacy apps match on, kept to the byte. */
 export const LegacyMessages = {

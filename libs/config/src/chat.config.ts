@@ -1,4 +1,5 @@
 import { IsBoolean, IsInt, IsString, Max, Min } from 'class-validator';
+import { TEXT_MAX_LENGTH } from '@app/protocol-constants';
 import { Env, ToBool, ToInt } from './env-decorators';
 
 /** Settings of the WebSocket chat gateway. */
@@ -7,8 +8,8 @@ export class ChatConfig {
   @Env('CHAT_TEXT_MAX_LENGTH') @ToInt()
   @IsInt({ message: 'CHAT_TEXT_MAX_LENGTH must be a whole number of characters, e.g. 500' })
   @Min(1, { message: 'CHAT_TEXT_MAX_LENGTH must be at least 1' })
-  @Max(500, { message: 'CHAT_TEXT_MAX_LENGTH must be at most 500: the message.text column holds 500 characters' })
-  textMaxLength: number = 500;
+  @Max(TEXT_MAX_LENGTH, { message: 'CHAT_TEXT_MAX_LENGTH must be at most 500: the message.text column holds 500 characters' })
+  textMaxLength: number = TEXT_MAX_LENGTH;
 
   /** The iOS app's keep-alive: a chat message with this exact text, neither stored nor forwarded. */
   @Env('CHAT_HEARTBEAT_TEXT') @IsString()

@@ -7,7 +7,7 @@ import type { BusMessage } from '@app/bus';
 export type ProtocolVersion = 1 | 2;
 
 /** The subprotocol a v2 client offers (the web client and the server build from this name). */
-export const CHAT_V2_PROTOCOL = 'chat.v2';
+export { CHAT_V2_PROTOCOL } from '@app/protocol-constants';
 
 /** A frame as it came off the wire, with when it came. */
 export interface IncomingFrame {

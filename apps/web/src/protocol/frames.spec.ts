@@ -1,4 +1,5 @@
-import { decodeFrame, encodeRead, encodeSend, encodeTyping } from './frames';
+import { CHAT_V2_PROTOCOL, READ_ERROR_CODES, RETRYABLE_ERROR_CODES } from '@app/protocol-constants';
+import { decodeFrame, encodeRead, encodeSend, encodeTyping, READ_CODES, RETRYABLE_CODES, V2_PROTOCOL } from './frames';
 
 describe('frames', () => {
   it('reads a live message with the additive fields', () => {
@@ -63,5 +64,11 @@ describe('frames', () => {
 
   it('sends the recipient, the text and the clientMsgId, and no senderId', () => {
     expect(JSON.parse(encodeSend({ to: 22, text: '你好', clientMsgId: 'w-1' }))).toEqual({ to: 22, text: '你好', clientMsgId: 'w-1' });
+  });
+
+  it("takes the subprotocol name and the error codes from the server's own module", () => {
+    expect(V2_PROTOCOL).toBe(CHAT_V2_PROTOCOL);
+    expect(READ_CODES).toBe(READ_ERROR_CODES);
+    expect(RETRYABLE_CODES).toBe(RETRYABLE_ERROR_CODES);
   });
 });

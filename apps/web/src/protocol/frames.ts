@@ -1,3 +1,5 @@
+import { CHAT_V2_PROTOCOL, READ_ERROR_CODES, RETRYABLE_ERROR_CODES, TOKEN_PROTOCOL_PREFIX } from '@app/protocol-constants';
+
 // The chat socket's frames, as the server sends and takes them (docs/protocol.md). Decoding
 // never throws: an unexpected frame becomes `unknown`, so a newer server cannot break the client.
 
@@ -116,14 +118,17 @@ export function encodeTyping(friendId: number): string {
   return JSON.stringify({ type: 'typing', friendId });
 }
 
-/** The subprotocol a v2 socket is selected with. */
-export const V2_PROTOCOL = 'chat.v2';
+/** The subprotocol a v2 socket is selected with (the server's own constant). */
+export const V2_PROTOCOL = CHAT_V2_PROTOCOL;
+
+/** The subprotocol prefix that carries the token beside chat.v2 (`chat.token.<jwt>`). */
+export { TOKEN_PROTOCOL_PREFIX };
 
 /** A typing indicator is shown this long after the last `typing` frame. */
 export const TYPING_EXPIRES_MS = 5000;
 
-/** Error codes that answer a `read` frame, never a message. */
-export const READ_CODES: ReadonlySet<string> = new Set(['READ_PAST_END', 'NOT_IN_CONVERSATION']);
+/** Error codes that answer a `read` frame, never a message (shared with the server). */
+export const READ_CODES = READ_ERROR_CODES;
 
-/** Error codes after which sending the same frame again may work. */
-export const RETRYABLE_CODES: ReadonlySet<string> = new Set(['RATE_LIMITED', 'STORE_UNAVAILABLE', 'INTERNAL']);
+/** Error codes after which sending the same frame again may work (shared with the server). */
+export const RETRYABLE_CODES = RETRYABLE_ERROR_CODES;

@@ -1,14 +1,13 @@
 // The smallest observable state holder: views subscribe, the chat logic sets. Immutable values,
-// so a view can compare by reference.
+// so a view can compare by reference. `get` and `subscribe` are bound, so they can be handed to
+// useSyncExternalStore as they are (the same functions on every render).
 
 export class Store<T> {
   private readonly listeners = new Set<() => void>();
 
   constructor(private value: T) {}
 
-  get(): T {
-    return this.value;
-  }
+  readonly get = (): T => this.value;
 
   set(next: T | ((current: T) => T)): void {
     const value = typeof next === 'function' ? (next as (current: T) => T)(this.value) : next;
@@ -17,8 +16,10 @@ export class Store<T> {
     for (const l of [...this.listeners]) l();
   }
 
-  subscribe(listener: () => void): () => void {
+  readonly subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
+    return () => {
+      this.listeners.delete(listener);
+    };
+  };
 }

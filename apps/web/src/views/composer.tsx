@@ -1,3 +1,4 @@
+import { TEXT_MAX_LENGTH } from '@app/protocol-constants';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { readPageConfig, sizeText } from '../page-config';
 import type { UploadedImage, UploadProgress } from '../protocol/http-api';
@@ -11,8 +12,8 @@ interface Props {
   onUpload: (file: File, progress: UploadProgress) => Promise<UploadedImage>;
 }
 
-// The server counts characters as code points (an emoji is one) and takes at most 500.
-const MAX_LENGTH = 500;
+// The server counts characters as code points (an emoji is one) and takes at most its default limit.
+const MAX_LENGTH = TEXT_MAX_LENGTH;
 const ACCEPT = 'image/png,image/jpeg,image/gif,image/webp';
 // The server's limit, as the page that it served says (UPLOAD_MAX_FILE_SIZE).
 const MAX_UPLOAD_BYTES = readPageConfig(globalThis.document, import.meta.env.DEV).maxUploadBytes;
