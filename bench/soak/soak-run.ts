@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { SignJWT } from 'jose';
 import { sleep } from '../../test/support/wait';
+import { benchTokens } from '../support/tokens';
 import { checkSoak, failuresOf } from './checker';
 import { SoakCluster } from './cluster';
 import { FaultInjector, FaultTargets } from './fault-injector';
@@ -57,15 +57,8 @@ export async function runSoak(settings: SoakSettings, log: (line: string) => voi
       log,
     });
     const ids = await db.addUsers(settings.users, 13_900_000_000);
-    const key = new TextEncoder().encode(jwtSecret);
-    const now = Math.floor(Date.now() / 1000);
-    const ttl = Math.ceil((settings.durationMs + settings.settleMs) / 1000) + 3600;
-    const users = await Promise.all(
-      ids.map(async (id) => ({
-        id,
-        token: await new SignJWT({ id }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt(now).setExpirationTime(now + ttl).sign(key),
-      })),
-    );
+    const sign = benchTokens(jwtSecret, Math.ceil((settings.durationMs + settings.settleMs) / 1000) + 3600);
+    const users = await Promise.all(ids.map(async (id) => ({ id, token: await sign(id) })));
     const ports = cluster.ports;
     const pop = (population = new Population({
       users,
