@@ -14,7 +14,7 @@ function row(id: number, seq: number, text: string, over: Partial<StoredRow> = {
 const receipt = (r: StoredRow, connection = 1): Receipt => ({ connection, id: r.id, senderId: r.sender, to: r.to, text: r.text });
 
 function device(id: number, user: number, receipts: Receipt[], connectedAtEnd = true): DeviceLog {
-  return { device: id, user, receipts, connectedAtEnd };
+  return { device: id, user, receipts, connectedAtEnd, v2: true };
 }
 
 /** Three acked messages 1→2, received in order by the recipient and the sender's other device. */
@@ -182,7 +182,9 @@ describe('checkSoak', () => {
     d20.receipts.push(receipt(run.rows[4]), receipt(run.rows[5]));
     const f = checkSoak(run);
     expect(f.integrity).toEqual({ ghost: 1, misrouted: 1, corrupted: 1, storedTwice: 1, ackIdChanged: 1, unknownRows: 1, heartbeatsStored: 1 });
-    expect(failuresOf(f, 0)).toHaveLength(7);
+    // And the strict checks see the altered copy of 101 as a repeat on its connection.
+    expect(failuresOf(f, 0)).toHaveLength(8);
+    expect(f.strict.counts).toMatchObject({ repeat: 1, reorder: 0 });
   });
 
   it('finds a clientMsgId stored twice', () => {
@@ -200,5 +202,153 @@ describe('checkSoak', () => {
     expect(failures).toHaveLength(2);
     expect(failures[0]).toMatch(/2 replica crash/);
     expect(failures[1]).toMatch(/1 device\(s\) could not reconnect/);
+  });
+});
+
+describe('checkSoak, strict checks', () => {
+  // Users 1 and 2 talk. User 1: device 10 (v2, sends), 11 (v2), 12 (legacy android). User 2:
+  // devices 20 and 21 (legacy). Everyone connected from 0 s to the end on connection 1.
+  const win = (openedAt = 0, endedAt?: number) => [{ connection: 1, openedAt, ...(endedAt === undefined ? {} : { endedAt }) }];
+  const at = (r: StoredRow, t: number, connection = 1): Receipt => ({ ...receipt(r, connection), at: t });
+
+  function strictRun() {
+    const rows = [row(101, 1, 'a'), row(102, 2, 'b'), row(103, 3, 'c'), row(104, 4, 'd', { sender: 2, to: 1, clientMsgId: null })];
+    const sends: SendRecord[] = [
+      ...rows.slice(0, 3).map((r, i) => send(r.text, { ackIds: [r.id], sentAt: 2000 + i * 1000 })),
+      send('d', { senderId: 2, to: 1, device: 20, mode: 'legacy', clientMsgId: undefined, sentAt: 6000, connection: 1 }),
+    ];
+    const toUser2 = rows.slice(0, 3);
+    const devices: DeviceLog[] = [
+      { device: 10, user: 1, kind: 'modern', v2: true, connectedAtEnd: true, connections: win(), receipts: [at(rows[3], 6100)] },
+      { device: 11, user: 1, kind: 'modern', v2: true, connectedAtEnd: true, connections: win(), receipts: [...toUser2.map((r, i) => at(r, 2100 + i * 1000)), at(rows[3], 6100)] },
+      { device: 12, user: 1, kind: 'android', v2: false, connectedAtEnd: true, connections: win(), receipts: [at(rows[3], 6100)] },
+      { device: 20, user: 2, kind: 'android', v2: false, connectedAtEnd: true, connections: win(), receipts: toUser2.map((r, i) => at(r, 2100 + i * 1000)) },
+      { device: 21, user: 2, kind: 'ios', v2: false, connectedAtEnd: true, connections: win(), receipts: toUser2.map((r, i) => at(r, 2100 + i * 1000)) },
+    ];
+    return { sends, rows, devices, heartbeatText: 'heart' } satisfies CheckInput;
+  }
+  const dev = (run: ReturnType<typeof strictRun>, id: number) => run.devices.find((d) => d.device === id)!;
+  const without = (d: DeviceLog, id: number) => (d.receipts = d.receipts.filter((r) => r.id !== id));
+
+  it('passes a clean history', () => {
+    const f = checkSoak(strictRun());
+    expect(f.strict.counts).toEqual({ missing: 0, missingOnSenderDevice: 0, gap: 0, repeat: 0, reorder: 0, legacyEcho: 0, redelivered: 0, unaccounted: 0 });
+    expect(f.strict.legacy).toEqual({ total: 1, stored: 1, refused: 0, closedBeforeAnswer: 0, unaccounted: 0 });
+    expect(f.strict.devices).toHaveLength(5);
+    expect(failuresOf(f, 0)).toEqual([]);
+  });
+
+  it('fails a message missing on one of two recipient devices, though the other got it', () => {
+    const run = strictRun();
+    without(dev(run, 21), 103); // the last one: no gap shows it, only the window does
+    const f = checkSoak(run);
+    expect(f.lost.total).toBe(0); // the old check: some device of the recipient had it
+    expect(f.strict.counts.missing).toBe(1);
+    expect(f.strict.samples[0]).toMatchObject({ check: 'missing', device: 21, id: 103 });
+    expect(f.strict.devices.find((d) => d.device === 21)!.counts.missing).toBe(1);
+    expect(failuresOf(f, 0).join('\n')).toMatch(/1 message\(s\) missing on a recipient device/);
+  });
+
+  it('owes nothing to a device that was not connected, or stopped reading, when the message came', () => {
+    const run = strictRun();
+    dev(run, 21).connections = [{ connection: 1, openedAt: 0, endedAt: 3500 }, { connection: 2, openedAt: 9000 }];
+    without(dev(run, 21), 103);
+    dev(run, 20).connections = [{ connection: 1, openedAt: 0, unreadableFrom: 3500, endedAt: 20_000 }];
+    without(dev(run, 20), 103);
+    expect(checkSoak(run).strict.counts.missing).toBe(0);
+  });
+
+  it("fails a message missing on the sender's other v2 device", () => {
+    const run = strictRun();
+    without(dev(run, 11), 102);
+    const f = checkSoak(run);
+    expect(f.strict.counts.missingOnSenderDevice).toBe(1);
+    expect(f.strict.counts.gap).toBe(1); // 101 then 103 on one connection
+    expect(failuresOf(f, 0).join('\n')).toMatch(/missing on a sender's other v2 device/);
+  });
+
+  it('fails a gap on one connection', () => {
+    const run = strictRun();
+    dev(run, 20).connections = undefined; // no windows: only the stream itself can show it
+    without(dev(run, 20), 102);
+    const f = checkSoak(run);
+    expect(f.strict.counts).toMatchObject({ gap: 1, missing: 0 });
+    expect(f.strict.samples[0]).toMatchObject({ check: 'gap', device: 20, id: 103, connection: 1 });
+    expect(failuresOf(f, 0).join('\n')).toMatch(/1 gap\(s\) within one connection/);
+  });
+
+  it('does not call a reconnect a gap', () => {
+    const run = strictRun();
+    const [a, , c] = run.rows;
+    dev(run, 20).connections = undefined;
+    dev(run, 20).receipts = [at(a, 2100, 1), at(c, 4100, 2)];
+    expect(checkSoak(run).strict.counts.gap).toBe(0);
+  });
+
+  it('fails a repeat on one connection', () => {
+    const run = strictRun();
+    dev(run, 20).receipts.push(at(run.rows[2], 4500));
+    const f = checkSoak(run);
+    expect(f.strict.counts.repeat).toBe(1);
+    expect(failuresOf(f, 0).join('\n')).toMatch(/1 repeat\(s\) of a message on one connection/);
+  });
+
+  it('fails a reorder on one connection, even without seq on the frames', () => {
+    const run = strictRun();
+    const d = dev(run, 21);
+    d.receipts = [d.receipts[0], d.receipts[2], d.receipts[1]];
+    const f = checkSoak(run);
+    expect(f.strict.counts.reorder).toBe(1);
+    expect(failuresOf(f, 0).join('\n')).toMatch(/1 reorder\(s\) within one connection/);
+  });
+
+  it("fails an echo of the user's own message to a legacy socket, and allows it on v2", () => {
+    const run = strictRun();
+    dev(run, 12).receipts.unshift(at(run.rows[0], 2100)); // legacy device of the sender
+    const f = checkSoak(run);
+    expect(f.strict.counts.legacyEcho).toBe(1);
+    expect(f.strict.samples[0]).toMatchObject({ check: 'legacyEcho', device: 12, id: 101 });
+    expect(failuresOf(f, 0).join('\n')).toMatch(/1 echo\(es\) of a user's own message to a socket without v2/);
+    const v2 = strictRun();
+    dev(v2, 10).receipts.unshift(at(v2.rows[0], 2100)); // the sending v2 device itself: optional
+    expect(checkSoak(v2).strict.counts.legacyEcho).toBe(0);
+  });
+
+  it('fails an unaccounted legacy send, and accounts for refused ones and ones a close swallowed', () => {
+    const run = strictRun();
+    run.sends.push(send('lost', { senderId: 2, to: 1, device: 20, mode: 'legacy', clientMsgId: undefined, sentAt: 7000, connection: 1 }));
+    const f = checkSoak(run);
+    expect(f.strict.legacy).toMatchObject({ total: 2, stored: 1, unaccounted: 1 });
+    expect(f.strict.counts.unaccounted).toBe(1);
+    expect(failuresOf(f, 0).join('\n')).toMatch(/1 legacy send\(s\) unaccounted/);
+
+    dev(run, 20).legacyRefusals = [{ connection: 1, to: 1, code: 'RATE_LIMITED' }];
+    expect(checkSoak(run).strict.legacy).toMatchObject({ refused: 1, unaccounted: 0 });
+    dev(run, 20).legacyRefusals = [{ connection: 1, to: 2, code: 'RATE_LIMITED' }]; // another recipient's refusal
+    expect(checkSoak(run).strict.legacy.unaccounted).toBe(1);
+    dev(run, 20).legacyRefusals = [];
+    dev(run, 20).connections = [{ connection: 1, openedAt: 0, endedAt: 8000 }];
+    expect(checkSoak(run).strict.legacy).toMatchObject({ closedBeforeAnswer: 1, unaccounted: 0 });
+  });
+
+  it('counts a legacy send stored under another sender or recipient as unaccounted', () => {
+    const run = strictRun();
+    run.rows[3] = { ...run.rows[3], to: 3 };
+    for (const d of run.devices) without(d, 104);
+    expect(checkSoak(run).strict.legacy.unaccounted).toBe(1);
+  });
+
+  it('fails a message delivered again to a new device although another device of the user had it', () => {
+    const run = strictRun();
+    dev(run, 21).connections = [{ connection: 1, openedAt: 0, endedAt: 1500 }, { connection: 2, openedAt: 5000 }];
+    const [a, b, c] = run.rows;
+    dev(run, 21).receipts = [at(a, 5050, 2), at(b, 5050, 2), at(c, 5050, 2)]; // 20 had all three by 4.1 s
+    const f = checkSoak(run);
+    expect(f.strict.counts.redelivered).toBe(3);
+    expect(failuresOf(f, 0).join('\n')).toMatch(/delivered again to a new device/);
+    // What no other device had is the backlog, as it should be.
+    dev(run, 20).receipts = [];
+    dev(run, 20).connections = [{ connection: 1, openedAt: 0, endedAt: 1500 }];
+    expect(checkSoak(run).strict.counts.redelivered).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import { freePort } from '../../test/support/free-port';
 import { sleep, waitFor } from '../../test/support/wait';
 import { CuttableProxy } from '../../test/support/cuttable-proxy';
 import { killStartedGateways } from '../../test/support/gateway-process';
+import { HalfOpenProxy } from './half-open-proxy';
 import { ReplicaSlot } from './replica-slot';
 
 export interface ClusterOptions {
@@ -12,6 +13,10 @@ export interface ClusterOptions {
   entry: 'dist' | 'source';
   replicas: number;
   storeTimeoutMs: number;
+  /** DATABASE_STATEMENT_TIMEOUT_MS of the replicas. */
+  statementTimeoutMs: number;
+  /** Fixed ports; 0 or missing: any free one. */
+  ports?: { replicas: number[]; deviceProxies: number[]; databaseProxy: number; redis: number };
   replicaEnv: Record<string, string>;
   clock: () => number;
   log: (line: string) => void;
@@ -30,15 +35,17 @@ export class SoakCluster {
     readonly redis: RedisTestServer,
     readonly proxy: CuttableProxy,
     readonly slots: ReplicaSlot[],
+    /** One per replica, same order: devices that connect through them can be made half-open. */
+    readonly deviceProxies: HalfOpenProxy[] = [],
   ) {}
 
   static async start(o: ClusterOptions): Promise<SoakCluster> {
-    const redis = await RedisTestServer.start();
-    const proxy = await CuttableProxy.start(o.databaseUrl).catch(async (e: unknown) => {
+    const redis = await RedisTestServer.start(o.ports?.redis ?? 0);
+    const proxy = await CuttableProxy.start(o.databaseUrl, o.ports?.databaseProxy ?? 0).catch(async (e: unknown) => {
       await redis.kill();
       throw e;
     });
-    const ports = await Promise.all(Array.from({ length: o.replicas }, () => freePort()));
+    const ports = await Promise.all(Array.from({ length: o.replicas }, (_, i) => (o.ports?.replicas[i] ? Promise.resolve(o.ports.replicas[i]) : freePort())));
     let migrated = false;
     const slots = ports.map(
       (port, index) =>
@@ -63,6 +70,7 @@ export class SoakCluster {
               LOG_FORMAT: 'json',
               LOG_LEVEL: 'warn',
               CHAT_STORE_TIMEOUT_MS: String(o.storeTimeoutMs),
+              DATABASE_STATEMENT_TIMEOUT_MS: String(o.statementTimeoutMs),
               // Dead and paused sockets are found within a fault's span, not after a minute.
               CHAT_PING_INTERVAL_MS: '10000',
               ...o.replicaEnv,
@@ -73,6 +81,7 @@ export class SoakCluster {
     const cluster = new SoakCluster(redis, proxy, slots);
     live.add(cluster);
     try {
+      for (const [i, port] of ports.entries()) cluster.deviceProxies.push(await HalfOpenProxy.start(port, o.ports?.deviceProxies[i] ?? 0));
       await Promise.all(slots.map((s) => s.start()));
     } catch (e) {
       await cluster.stop();
@@ -84,6 +93,10 @@ export class SoakCluster {
 
   get ports(): number[] {
     return this.slots.map((s) => s.port);
+  }
+
+  get proxyPorts(): number[] {
+    return this.deviceProxies.map((p) => p.port);
   }
 
   get crashes(): number {
@@ -161,6 +174,7 @@ export class SoakCluster {
     await Promise.all(this.slots.map((s) => s.stop()));
     await this.redis.kill();
     await this.proxy.close();
+    for (const p of this.deviceProxies) await p.close();
   }
 
   /** For exit and signal handlers: SIGKILL to every child of every cluster, now. */

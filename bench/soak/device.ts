@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { sleep } from '../../test/support/wait';
-import type { Receipt, SendRecord } from './checker';
+import type { ConnectionWindow, LegacyRefusal, Receipt, SendRecord } from './checker';
 import { Random } from './random';
 import { SendLedger } from './send-ledger';
 
@@ -26,6 +26,10 @@ export interface DeviceOptions {
   ledger: SendLedger;
   random: Random;
   ports: () => number[];
+  /** The half-open proxies in front of the replicas, same order; used when `viaProxy`. */
+  proxyPorts?: () => number[];
+  /** Connects through the proxy in front of its replica (so a fault can make its link half-open). */
+  viaProxy?: boolean;
   ackTimeoutMs: number;
   heartbeatText: string;
   /** Takes one frame from the user's budget; false when the user is at its own limit. */
@@ -57,6 +61,13 @@ const FLOOD_MAX_FRAMES = 20_000;
  */
 export class Device {
   readonly receipts: Receipt[] = [];
+  /** Every connection that opened, with when it stopped being readable. */
+  readonly windows: ConnectionWindow[] = [];
+  /** Error frames seen by a legacy device (its only answers). */
+  readonly legacyRefusals: LegacyRefusal[] = [];
+  /** Which replica the current or last connection went to. */
+  replicaIndex = 0;
+  private pingFlooding = false;
   private ws?: WebSocket;
   private connections = 0;
   /** Number of the connection that is open now, 0 when none. */
@@ -103,7 +114,34 @@ export class Device {
   }
 
   get busy(): boolean {
-    return this.paused || this.flooding;
+    return this.paused || this.flooding || this.pingFlooding;
+  }
+
+  get v2(): boolean {
+    return this.o.v2;
+  }
+
+  get viaProxy(): boolean {
+    return this.o.viaProxy ?? false;
+  }
+
+  /** The client side port of the open socket (how a proxy tells its link). */
+  get localPort(): number | undefined {
+    return (this.ws as unknown as { _socket?: { localPort?: number } } | undefined)?._socket?.localPort;
+  }
+
+  /** The link went silent (half-open): nothing it is sent from now on can be read on this connection. */
+  markUnreachable(): void {
+    this.unreadable();
+  }
+
+  private now(): number {
+    return Date.now() - this.o.ledger.t0;
+  }
+
+  private unreadable(): void {
+    const w = this.windows.find((x) => x.connection === this.openConnection);
+    if (w && w.unreadableFrom === undefined) w.unreadableFrom = this.now();
   }
 
   /** Sends still waiting for an ack (retrying or waiting for a connection). */
@@ -135,14 +173,14 @@ export class Device {
     const text = this.o.ledger.nextText(uid);
     if (this.o.kind === 'modern') {
       const clientMsgId = `d${this.o.id}-${++this.clientMsgCounter}`;
-      const record = this.o.ledger.record({ text, senderId: uid, to: friend, device: this.o.id, mode: 'modern', flood: false, clientMsgId });
+      const record = this.o.ledger.record({ text, senderId: uid, to: friend, device: this.o.id, mode: 'modern', flood: false, clientMsgId, sentAt: this.now() });
       const a: ActiveSend = { record, friend, connection: 0, inflight: false };
       this.active.set(friend, a);
       this.byClientMsgId.set(clientMsgId, a);
       this.attempt(a, false);
       return;
     }
-    const record = this.o.ledger.record({ text, senderId: uid, to: friend, device: this.o.id, mode: 'legacy', flood: false });
+    const record = this.o.ledger.record({ text, senderId: uid, to: friend, device: this.o.id, mode: 'legacy', flood: false, sentAt: this.now(), connection: this.openConnection });
     record.attempts = 1;
     ws.send(this.o.kind === 'ios' ? iosFrame({ senderId: String(uid), to: String(friend), text }) : JSON.stringify({ senderId: uid, to: friend, text }));
   }
@@ -161,6 +199,7 @@ export class Device {
     if (!this.isOpen || this.busy) return false;
     this.pausedWs = this.ws;
     this.pausedWs!.pause();
+    this.unreadable();
     this.pauseTimer = setTimeout(() => this.resume(), ms);
     return true;
   }
@@ -171,6 +210,11 @@ export class Device {
     const ws = this.pausedWs;
     this.pausedWs = undefined;
     ws?.resume();
+    // Reading again on the same connection: nothing was lost to the pause.
+    if (ws && ws.readyState === WebSocket.OPEN && ws === this.ws) {
+      const w = this.windows.find((x) => x.connection === this.openConnection);
+      if (w) w.unreadableFrom = undefined;
+    }
     this.resendIdle();
   }
 
@@ -210,7 +254,7 @@ export class Device {
           body = { to, text: `${text} ${'x'.repeat(600)}` };
           sent.tooLong += 1;
         }
-        const record = this.o.ledger.record({ text: String(body.text), senderId: uid, to, device: this.o.id, mode: 'legacy', flood: true });
+        const record = this.o.ledger.record({ text: String(body.text), senderId: uid, to, device: this.o.id, mode: 'legacy', flood: true, sentAt: this.now(), connection: this.openConnection });
         record.attempts = 1;
         this.o.ledger.floodFrames += 1;
         ws.send(JSON.stringify(body));
@@ -223,6 +267,52 @@ export class Device {
     }
     const state = ws.readyState === WebSocket.OPEN ? 'socket still open' : `socket closed (${this.lastCloseCode ?? '?'})`;
     return `${sent.small} small, ${sent.large} of 15 KiB, ${sent.tooLong} too long, ${sent.oversize} over 16 KiB; ${state}`;
+  }
+
+  /**
+   * Ping flood: masked WebSocket ping frames of 125 bytes written straight to the TCP socket as
+   * fast as it takes them (a few MiB queued at most), reading nothing, for `ms` or until `stop()`
+   * says so (the soak stops it once the replica's memory has grown past its bound). The server's
+   * pongs pile up on its side. Returns what it sent and how it ended.
+   */
+  async pingFlood(ms: number, stop: () => boolean = () => false): Promise<string> {
+    const ws = this.ws;
+    if (!ws || !this.isOpen || this.busy) return 'skipped: flooder not connected';
+    this.pingFlooding = true;
+    ws.pause();
+    this.unreadable();
+    // FIN + ping opcode, masked, 125 bytes; an all-zero mask leaves the payload as it is.
+    const frame = Buffer.concat([Buffer.from([0x89, 0x80 | 125, 0, 0, 0, 0]), Buffer.alloc(125, 0x70)]);
+    const PER_CHUNK = 8000;
+    const chunk = Buffer.concat(Array.from({ length: PER_CHUNK }, () => frame));
+    const socket = (ws as unknown as { _socket?: import('node:net').Socket })._socket;
+    const end = Date.now() + ms;
+    let pings = 0;
+    let why = 'time up';
+    try {
+      while (Date.now() < end && ws.readyState === WebSocket.OPEN && socket && !socket.destroyed && pings < 50_000_000) {
+        if (stop()) {
+          why = 'stopped: memory bound passed';
+          break;
+        }
+        if (socket.writableLength > 4 << 20) {
+          await sleep(5);
+          continue;
+        }
+        socket.write(chunk);
+        pings += PER_CHUNK;
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      this.pingFlooding = false;
+      if (ws.readyState === WebSocket.OPEN && ws === this.ws) {
+        ws.resume();
+        const w = this.windows.find((x) => x.connection === this.openConnection);
+        if (w) w.unreadableFrom = undefined;
+      }
+    }
+    const state = ws.readyState === WebSocket.OPEN ? 'socket still open' : `socket closed (${this.lastCloseCode ?? '?'})`;
+    return `${pings} pings of 125 bytes without reading (${why}); ${state}`;
   }
 
   /** Settle phase: drops the connection and opens a new one; true once the new one is open. */
@@ -268,7 +358,9 @@ export class Device {
   private connect(): void {
     if (!this.wanted || this.ws) return;
     const conn = ++this.connections;
-    const port = this.o.random.pick(this.o.ports());
+    const ports = this.o.ports();
+    this.replicaIndex = this.o.random.int(0, ports.length - 1);
+    const port = this.o.viaProxy && this.o.proxyPorts ? this.o.proxyPorts()[this.replicaIndex] : ports[this.replicaIndex];
     this.port = port;
     const url = `ws://127.0.0.1:${port}/chat/${this.o.user.id}?token=${encodeURIComponent(this.o.user.token)}${this.o.v2 ? '&v=2' : ''}`;
     const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 5000 });
@@ -313,6 +405,7 @@ export class Device {
   private onOpen(conn: number): void {
     this.openConnection = conn;
     this.openedAt = Date.now();
+    this.windows.push({ connection: conn, openedAt: this.now() });
     this.o.ledger.connects += 1;
     if (this.o.kind === 'ios' && this.o.user.friends.length) {
       const friend = this.o.user.friends[0];
@@ -327,6 +420,8 @@ export class Device {
 
   private onClose(conn: number, code: number): void {
     if (this.openConnection === conn) this.openConnection = 0;
+    const w = this.windows.find((x) => x.connection === conn);
+    if (w) w.endedAt = this.now();
     this.lastCloseCode = code;
     this.o.ledger.closed(code);
     if (Date.now() - this.openedAt >= 3000) this.failures = 0;
@@ -391,7 +486,11 @@ export class Device {
   private onError(conn: number, frame: Record<string, unknown>): void {
     const code = typeof frame.code === 'string' ? frame.code : 'NO_CODE';
     this.o.ledger.errorFrame(code);
-    if (this.o.kind !== 'modern') return; // legacy sends get no answers to match them by
+    if (this.o.kind !== 'modern') {
+      // Matched with this connection's unstored sends to `to` by the checker.
+      this.legacyRefusals.push({ connection: conn, to: frame.to === null || frame.to === undefined ? null : Number(frame.to), code });
+      return;
+    }
     let a: ActiveSend | undefined;
     let record: SendRecord | undefined;
     if (typeof frame.clientMsgId === 'string') {
@@ -437,6 +536,7 @@ export class Device {
       return;
     }
     a.record.attempts += 1;
+    a.record.sentAt ??= this.now();
     this.o.ledger.note(a.record, `a${a.record.attempts} c${this.openConnection}:${this.port}`);
     a.connection = this.openConnection;
     a.inflight = true;

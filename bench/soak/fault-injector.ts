@@ -11,6 +11,8 @@ export interface FaultTargets {
   storm(share: number, pick: number, withinMs: number): Promise<string>;
   slowReaders(count: number, holdMs: number, pick: number): Promise<string>;
   flood(holdMs: number, pick: number): Promise<string>;
+  pingFlood(holdMs: number, pick: number): Promise<string>;
+  halfOpen(count: number, holdMs: number, pick: number): Promise<string>;
 }
 
 export interface InjectedFault {
@@ -20,6 +22,8 @@ export interface InjectedFault {
   startedAtMs: number;
   endedAtMs: number;
   detail: string;
+  /** How long it was planned to hold (a stall's length, a flood's span…). */
+  holdMs?: number;
 }
 
 /**
@@ -85,7 +89,7 @@ export class FaultInjector {
     } catch (e) {
       detail = `failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
     }
-    const record = { kind: fault.kind, plannedAtMs: fault.atMs, startedAtMs, endedAtMs: this.clock(), detail };
+    const record: InjectedFault = { kind: fault.kind, plannedAtMs: fault.atMs, startedAtMs, endedAtMs: this.clock(), detail, holdMs: fault.holdMs };
     if (detail.startsWith('skipped')) this.skipped.push({ kind: fault.kind, plannedAtMs: fault.atMs, why: detail });
     else this.injected.push(record);
     this.log(`  fault ${fault.kind.padEnd(15)} ${(startedAtMs / 1000).toFixed(1).padStart(6)} s → ${(record.endedAtMs / 1000).toFixed(1).padStart(6)} s  ${detail}`);
@@ -110,6 +114,10 @@ export class FaultInjector {
         return t.slowReaders(f.count ?? 3, f.holdMs, f.pick);
       case 'flood':
         return t.flood(f.holdMs, f.pick);
+      case 'ping-flood':
+        return t.pingFlood(f.holdMs, f.pick);
+      case 'half-open':
+        return t.halfOpen(f.count ?? 2, f.holdMs, f.pick);
     }
   }
 }

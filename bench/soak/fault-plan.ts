@@ -2,7 +2,7 @@ import { Random } from './random';
 import { FaultKind } from './soak-settings';
 
 /** Faults of one category never overlap (one replica down at a time, one database fault at a time). */
-export type FaultCategory = 'replica' | 'redis' | 'database' | 'storm' | 'slow-reader' | 'flood';
+export type FaultCategory = 'replica' | 'redis' | 'database' | 'storm' | 'slow-reader' | 'flood' | 'ping-flood' | 'half-open';
 
 export const CATEGORY: Record<FaultKind, FaultCategory> = {
   'replica-kill': 'replica',
@@ -13,6 +13,8 @@ export const CATEGORY: Record<FaultKind, FaultCategory> = {
   'reconnect-storm': 'storm',
   'slow-reader': 'slow-reader',
   flood: 'flood',
+  'ping-flood': 'ping-flood',
+  'half-open': 'half-open',
 };
 
 export interface PlannedFault {
@@ -25,7 +27,7 @@ export interface PlannedFault {
   replica?: number;
   /** reconnect-storm: the share of devices dropped. */
   share?: number;
-  /** slow-reader: how many devices stop reading. */
+  /** slow-reader, half-open: how many devices stop reading (or whose links go silent). */
   count?: number;
   /** Seeds the choice of devices, so that the population picks the same ones for the same seed. */
   pick: number;
@@ -38,6 +40,10 @@ export interface FaultPlanOptions {
   /** Mean time between fault starts. */
   gapMs: number;
   storeTimeoutMs: number;
+  /** The replicas' DATABASE_STATEMENT_TIMEOUT_MS: the first stall outlasts it. */
+  statementTimeoutMs?: number;
+  /** Stalls last 2 s up to this (default 30 s). */
+  stallMaxMs?: number;
   replicas: number;
 }
 
@@ -60,10 +66,20 @@ export function planFaults(o: FaultPlanOptions): PlannedFault[] {
   const shuffled = random.shuffle(o.kinds);
   const rank = (k: FaultKind) => (CATEGORY[k] === 'replica' ? 0 : CATEGORY[k] === 'database' ? 2 : 1);
   let round = [0, 1, 2].flatMap((r) => shuffled.filter((k) => rank(k) === r));
+  let longStall = false;
   while (at <= last) {
     if (!round.length) round = random.shuffle(o.kinds);
     const kind = round.shift()!;
-    plan.push({ kind, atMs: Math.round(at), pick: random.int(1, 2 ** 31 - 1), ...shape(kind, random, o) });
+    const fault: PlannedFault = { kind, atMs: Math.round(at), pick: random.int(1, 2 ** 31 - 1), ...shape(kind, random, o) };
+    // The first stall outlasts the statement timeout: the case where a writer must give up on a
+    // connection the driver never answers, and then store again.
+    const statement = o.statementTimeoutMs ?? 10_000;
+    if (kind === 'db-stall' && !longStall) {
+      fault.holdMs = statement + random.int(1000, 4000);
+      if ((o.stallMaxMs ?? 30_000) > statement + 1000) fault.holdMs = Math.min(fault.holdMs, o.stallMaxMs ?? 30_000);
+    }
+    if (kind === 'db-stall' && fault.holdMs > statement) longStall = true;
+    plan.push(fault);
     at += gap * random.between(0.5, 1.5);
   }
   return plan;
@@ -80,13 +96,17 @@ function shape(kind: FaultKind, random: Random, o: FaultPlanOptions): Pick<Plann
     case 'db-cut':
       return { holdMs: random.int(2000, 5000) };
     case 'db-stall':
-      // Longer than the gateway's store timeout, so that it has to give up on the database.
-      return { holdMs: o.storeTimeoutMs + random.int(1000, 4000) };
+      // 2 s up to the maximum: shorter and longer than the store timeout and than the statement timeout.
+      return { holdMs: random.int(2000, Math.max(2000, o.stallMaxMs ?? 30_000)) };
     case 'reconnect-storm':
       return { holdMs: 1000, share: Math.round(random.between(0.3, 0.6) * 100) / 100 };
     case 'slow-reader':
       return { holdMs: random.int(5000, 25_000), count: random.int(3, 8) };
     case 'flood':
       return { holdMs: random.int(2000, 4000) };
+    case 'ping-flood':
+      return { holdMs: random.int(5000, 10_000) };
+    case 'half-open':
+      return { holdMs: random.int(12_000, 25_000), count: random.int(2, 5) };
   }
 }

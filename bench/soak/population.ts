@@ -1,6 +1,7 @@
 import { sleep } from '../../test/support/wait';
 import type { DeviceLog } from './checker';
 import { Device, DeviceKind, SoakUser } from './device';
+import type { HalfOpenProxy } from './half-open-proxy';
 import { Random } from './random';
 import { SendLedger } from './send-ledger';
 
@@ -8,6 +9,10 @@ export interface PopulationOptions {
   users: Array<{ id: number; token: string }>;
   random: Random;
   ports: () => number[];
+  /** The half-open proxies in front of the replicas (same order). */
+  proxyPorts?: () => number[];
+  /** Share of the non-flooding devices that connect through them. */
+  proxiedShare?: number;
   /** Sends per second over all users. */
   rate: number;
   ackTimeoutMs: number;
@@ -62,6 +67,8 @@ export class Population {
           ledger: this.ledger,
           random: this.random.fork(),
           ports: o.ports,
+          proxyPorts: o.proxyPorts,
+          viaProxy: !user.flooder && o.proxyPorts !== undefined && this.random.chance(o.proxiedShare ?? 0),
           ackTimeoutMs: o.ackTimeoutMs,
           heartbeatText: o.heartbeatText,
           budget: () => this.take(user),
@@ -132,13 +139,39 @@ export class Population {
   }
 
   async flood(holdMs: number, pick: number): Promise<string> {
+    const device = await this.readyFlooder(pick);
+    if (!device) return 'skipped: no flooder connected';
+    return `device ${device.id}: ${await device.flood(holdMs)}`;
+  }
+
+  /** A flooder's device that is connected and idle (waits up to 10 s for one). */
+  async readyFlooder(pick: number): Promise<Device | undefined> {
     const random = new Random(pick);
     const ready = () => this.flooders.flatMap((u) => u.devices).filter((d) => d.isOpen && !d.busy);
     // A storm or a replica restart may have just dropped them: they come back within seconds.
     for (let waited = 0; !ready().length && waited < 10_000; waited += 100) await sleep(100);
-    if (!ready().length) return 'skipped: no flooder connected';
-    const device = random.pick(ready());
-    return `device ${device.id}: ${await device.flood(holdMs)}`;
+    return ready().length ? random.pick(ready()) : undefined;
+  }
+
+  /**
+   * Half-open: the links of `count` proxied devices go silent (no byte either way, no FIN, no
+   * RST reaches the client) for `holdMs`; then the client's end is reset, as its own timeout would.
+   */
+  async halfOpen(count: number, holdMs: number, pick: number, proxies: readonly HalfOpenProxy[]): Promise<string> {
+    const random = new Random(pick);
+    const candidates = this.devices.filter((d) => d.viaProxy && !d.user.flooder && d.isOpen && !d.busy);
+    const silenced: Array<{ device: Device; proxy: HalfOpenProxy; port: number }> = [];
+    for (const device of random.sample(candidates, count)) {
+      const port = device.localPort;
+      const proxy = proxies[device.replicaIndex];
+      if (port === undefined || !proxy?.silence(port)) continue;
+      device.markUnreachable();
+      silenced.push({ device, proxy, port });
+    }
+    if (!silenced.length) return 'skipped: no proxied device connected';
+    await sleep(holdMs);
+    for (const s of silenced) s.proxy.release(s.port);
+    return `links of ${silenced.length} device(s) (${silenced.map((s) => s.device.id).join(', ')}) silent for ${holdMs} ms, then reset on the client's side`;
   }
 
   /** Settle phase: every device drops its connection and opens a new one; resolves with how many did not make it. */
@@ -166,6 +199,10 @@ export class Population {
       user: d.user.id,
       receipts: d.receipts,
       connectedAtEnd: (this.finalMark.get(d) ?? false) && d.isOpen,
+      kind: d.kind,
+      v2: d.v2,
+      connections: d.windows,
+      legacyRefusals: d.legacyRefusals,
     }));
   }
 

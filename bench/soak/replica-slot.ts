@@ -139,13 +139,19 @@ export class ReplicaSlot {
   }
 
   sampleRss(): void {
+    const rss = this.rssBytes();
+    if (rss !== undefined) this.peakRssBytes = Math.max(this.peakRssBytes, rss);
+  }
+
+  /** The serving process's resident memory now; undefined when none runs. */
+  rssBytes(): number | undefined {
     const pid = this.pid;
-    if (!pid) return;
+    if (!pid) return undefined;
     try {
       const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (kb) this.peakRssBytes = Math.max(this.peakRssBytes, Number(kb[1]) * 1024);
+      return kb ? Number(kb[1]) * 1024 : undefined;
     } catch {
-      // exited between the check and the read
+      return undefined; // exited between the check and the read
     }
   }
 

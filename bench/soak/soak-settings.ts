@@ -9,6 +9,8 @@ export const FAULT_KINDS = [
   'reconnect-storm',
   'slow-reader',
   'flood',
+  'ping-flood',
+  'half-open',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -26,6 +28,18 @@ export interface SoakSettings {
   faultGapMs: number;
   /** Passed to the replicas as CHAT_STORE_TIMEOUT_MS; database stalls last longer than this. */
   storeTimeoutMs: number;
+  /** Passed to the replicas as DATABASE_STATEMENT_TIMEOUT_MS; at least one stall outlasts it. */
+  statementTimeoutMs: number;
+  /** Database stalls last from 2 s up to this (SOAK_STALL_MAX_MS). */
+  stallMaxMs: number;
+  /** After every database stall or cut, each replica must store a probe send within this. */
+  resumeWithinMs: number;
+  /** A replica's RSS may grow by at most this much during a ping flood (MiB). */
+  rssGrowthLimitMb: number;
+  /** Share of the devices that connect through the half-open proxies. */
+  proxiedShare: number;
+  /** Fixed ports (0: any free one): replicas, the half-open proxies in front of them, the database proxy, redis-server. */
+  ports: { replicas: number[]; deviceProxies: number[]; databaseProxy: number; redis: number };
   /** MariaDB server (no database): the run creates a database of its own there. */
   mysqlUrl: string;
   /** `dist`: the built gateway (npm run soak builds it); `source`: through ts-node (the test). */
@@ -49,6 +63,10 @@ const LIMITS = {
   storeTimeoutMs: [100, 60_000],
   settleMs: [5_000, 600_000],
   quietMs: [500, 60_000],
+  statementTimeoutMs: [100, 120_000],
+  stallMaxMs: [2_000, 120_000],
+  resumeWithinMs: [1_000, 120_000],
+  rssGrowthLimitMb: [16, 16_384],
 } as const;
 
 export function defaultSoakSettings(): SoakSettings {
@@ -60,6 +78,12 @@ export function defaultSoakSettings(): SoakSettings {
     faults: [...FAULT_KINDS],
     faultGapMs: 6_000,
     storeTimeoutMs: 3_000,
+    statementTimeoutMs: 10_000,
+    stallMaxMs: 30_000,
+    resumeWithinMs: 15_000,
+    rssGrowthLimitMb: 96,
+    proxiedShare: 0.25,
+    ports: { replicas: [], deviceProxies: [], databaseProxy: 0, redis: 0 },
     mysqlUrl: 'mysql://root@127.0.0.1:3306',
     entry: 'dist',
     settleMs: 60_000,
@@ -71,7 +95,7 @@ export function defaultSoakSettings(): SoakSettings {
 
 /** Reads SOAK_* variables over the defaults; a wrong value throws with the variable's name. */
 export function soakSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, base: SoakSettings = defaultSoakSettings()): SoakSettings {
-  const s: SoakSettings = { ...base, faults: [...base.faults], replicaEnv: { ...base.replicaEnv } };
+  const s: SoakSettings = { ...base, faults: [...base.faults], replicaEnv: { ...base.replicaEnv }, ports: { ...base.ports } };
   const number = (name: string, key: keyof typeof LIMITS) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return;
@@ -87,6 +111,28 @@ export function soakSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, base: 
   number('SOAK_STORE_TIMEOUT_MS', 'storeTimeoutMs');
   number('SOAK_SETTLE_MS', 'settleMs');
   number('SOAK_QUIET_MS', 'quietMs');
+  number('SOAK_STATEMENT_TIMEOUT_MS', 'statementTimeoutMs');
+  number('SOAK_STALL_MAX_MS', 'stallMaxMs');
+  number('SOAK_RESUME_MS', 'resumeWithinMs');
+  number('SOAK_RSS_LIMIT_MB', 'rssGrowthLimitMb');
+  const portList = (name: string, count?: number): number[] | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const ports = raw.split(',').map((p) => Number(p.trim()));
+    if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65_535) || (count !== undefined && ports.length !== count)) {
+      throw new Error(`${name} must be ${count ?? 'a list of'} port number(s) from 1 to 65535, comma separated, got "${raw}"`);
+    }
+    return ports;
+  };
+  s.ports.replicas = portList('SOAK_REPLICA_PORTS', 2) ?? s.ports.replicas;
+  s.ports.deviceProxies = portList('SOAK_PROXY_PORTS', 2) ?? s.ports.deviceProxies;
+  s.ports.databaseProxy = portList('SOAK_DB_PROXY_PORT', 1)?.[0] ?? s.ports.databaseProxy;
+  s.ports.redis = portList('SOAK_REDIS_PORT', 1)?.[0] ?? s.ports.redis;
+  if (env.SOAK_PROXIED_SHARE) {
+    const share = Number(env.SOAK_PROXIED_SHARE);
+    if (!(share >= 0 && share <= 1)) throw new Error(`SOAK_PROXIED_SHARE must be a number from 0 to 1, got "${env.SOAK_PROXIED_SHARE}"`);
+    s.proxiedShare = share;
+  }
   if (env.SOAK_SEED) {
     const seed = Number(env.SOAK_SEED);
     if (!Number.isInteger(seed) || seed <= 0 || seed >= 2 ** 32) throw new Error(`SOAK_SEED must be a positive whole number below 2^32, got "${env.SOAK_SEED}"`);

@@ -28,8 +28,9 @@ export class RedisTestServer {
 
   private constructor(readonly port: number) {}
 
-  static async start(): Promise<RedisTestServer> {
-    const server = new RedisTestServer(await freePort());
+  /** `port`: a fixed one (0 or absent: a free one). */
+  static async start(port = 0): Promise<RedisTestServer> {
+    const server = new RedisTestServer(port || (await freePort()));
     await server.restart();
     return server;
   }

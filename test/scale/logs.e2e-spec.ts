@@ -40,4 +40,17 @@ describeMariaDb('structured logs', () => {
       await dir.close();
     }
   });
+
+  it('in text format carry no colour codes when the output is not a terminal (a pipe or a log file)', async () => {
+    const gw = await GatewayProcess.start({ DATABASE_URL: testMariaDbUrl()!, LOG_LEVEL: 'log', LOG_FORMAT: 'text', NO_COLOR: '' });
+    try {
+      await fetch(`${gw.httpUrl}/nowhere`);
+    } finally {
+      await gw.stop();
+    }
+    expect(gw.output).toMatch(/LOG \[\w+\] /);
+    expect(gw.output).toContain('listening on http://127.0.0.1:');
+    // eslint-disable-next-line no-control-regex
+    expect(gw.output).not.toMatch(/\x1b\[/);
+  });
 });

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { SuiteModule } from '../../apps/suite/src/suite.module';
+import { GatewayProcess } from '../support/gateway-process';
 import { describeMariaDb, testMariaDbUrl } from '../support/infra';
 import { freshPhone, startSuite, tempSqlite, TestApp } from '../support/test-app';
 import { chatUrl, TestClient } from '../support/ws-client';
@@ -70,6 +72,65 @@ function devEndpoints(engine: string, databaseUrl: () => string) {
 const sqlite = tempSqlite();
 afterAll(() => sqlite.remove());
 devEndpoints('SQLite', () => sqlite.url);
+
+describe('development endpoints and who may reach them', () => {
+  const db = tempSqlite();
+  afterAll(() => db.remove());
+  const forwarded = { 'X-Forwarded-For': '192.168.1.20' };
+
+  it('answer this machine only: a request a proxy forwarded is refused in the legacy envelope', async () => {
+    const env = { DATABASE_URL: db.url, CHAT_DEV_MODE: 'true' };
+    const suite = await startSuite(env, SuiteModule.forEnvironment(env));
+    try {
+      const refused = await Promise.all([
+        fetch(`${suite.httpUrl}/dev/users`, { headers: forwarded }),
+        fetch(`${suite.httpUrl}/dev/users`, { method: 'POST', headers: { ...forwarded, 'Content-Type': 'application/json' }, body: JSON.stringify({ phone: freshPhone() }) }),
+        fetch(`${suite.httpUrl}/dev/users/1/token`, { method: 'POST', headers: { 'X-Real-IP': '10.0.0.7' } }),
+      ]);
+      for (const r of refused) {
+        expect(r.status).toBe(200);
+        expect(await r.json()).toEqual({ status: 1, msg: expect.stringMatching(/^开发接口只对本机开放 .*CHAT_DEV_ENDPOINTS_OPEN=true/) });
+      }
+      expect(await (await fetch(`${suite.httpUrl}/dev/users`)).json()).toMatchObject({ status: 0 });
+    } finally {
+      await suite.close();
+    }
+  });
+
+  it('answer everyone with CHAT_DEV_ENDPOINTS_OPEN=true', async () => {
+    const env = { DATABASE_URL: db.url, CHAT_DEV_MODE: 'true', CHAT_DEV_ENDPOINTS_OPEN: 'true' };
+    const suite = await startSuite(env, SuiteModule.forEnvironment(env));
+    try {
+      expect(await (await fetch(`${suite.httpUrl}/dev/users`, { headers: forwarded })).json()).toMatchObject({ status: 0 });
+    } finally {
+      await suite.close();
+    }
+  });
+
+  /** Whether a socket listens on the port, and on which IPv4 address (/proc/net/tcp, hex little-endian). */
+  const listeningOn = (port: number): string[] =>
+    readFileSync('/proc/net/tcp', 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => f[3] === '0A' && parseInt(f[1]?.split(':')[1] ?? '', 16) === port)
+      .map((f) => f[1].split(':')[0].match(/../g)!.reverse().map((b) => parseInt(b, 16)).join('.'));
+
+  it('the suite in development mode listens on 127.0.0.1 without HOST, and says who reaches /dev/users', async () => {
+    const app = await GatewayProcess.start(
+      { DATABASE_URL: db.url, DATABASE_RUN_MIGRATIONS: 'true', CHAT_DEV_MODE: 'true', HOST: '', LOG_FORMAT: 'text', LOG_LEVEL: 'log' },
+      { args: ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/suite/src/main.ts'], readyTimeoutMs: 90_000 },
+    );
+    try {
+      expect(listeningOn(app.port)).toEqual(['127.0.0.1']);
+      expect(app.output).toContain(`listening on http://127.0.0.1:${app.port}`);
+      expect(app.output).toMatch(/\/dev\/users .*answers this machine only; listening on 127\.0\.0\.1 \(set HOST=0\.0\.0\.0 .*CHAT_DEV_ENDPOINTS_OPEN=true/);
+    } finally {
+      await app.stop();
+    }
+    // Booting from the sources takes a while on a busy machine.
+  }, 120_000);
+});
 describeMariaDb('MariaDB', () => devEndpoints('MariaDB', () => testMariaDbUrl()!));
 
 describe('development endpoints without development mode', () => {

@@ -69,12 +69,12 @@ export class CuttableProxy {
     this.server = createServer((client) => this.accept(client));
   }
 
-  /** `targetUrl`: any URL with a host and port (redis://…, mysql://…/db). */
-  static async start(targetUrl: string): Promise<CuttableProxy> {
+  /** `targetUrl`: any URL with a host and port (redis://…, mysql://…/db); `port` 0: a free one. */
+  static async start(targetUrl: string, port = 0): Promise<CuttableProxy> {
     const proxy = new CuttableProxy(new URL(targetUrl));
     await new Promise<void>((resolve, reject) => {
       proxy.server.once('error', reject);
-      proxy.server.listen(0, '127.0.0.1', () => resolve());
+      proxy.server.listen(port, '127.0.0.1', () => resolve());
     });
     return proxy;
   }

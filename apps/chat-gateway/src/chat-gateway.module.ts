@@ -1,4 +1,5 @@
 import { INestApplication, Module } from '@nestjs/common';
+import { ChatPolicyModule } from '@app/accounts';
 import { AuthModule } from '@app/auth';
 import { BusModule } from '@app/bus';
 import { CommonModule } from '@app/common';
@@ -9,6 +10,7 @@ import { OpsModule } from '@app/ops';
 import { ChatGateway } from './transport/chat.gateway';
 import { ChatWsAdapter } from './transport/chat-ws.adapter';
 import { ConnectionManager } from './transport/connection-manager.service';
+import { AccountCheck } from './transport/account-check.service';
 import { PingLoop } from './transport/ping-loop.service';
 import { UpgradeAuthorizer } from './transport/upgrade-authorizer.service';
 import { BusResync } from './delivery/bus-resync';
@@ -38,12 +40,13 @@ import { UserDirectory } from './shared/user-directory.service';
  * each socket's budget, and confirming what they received), lifecycle (shutdown), ops.
  */
 @Module({
-  imports: [AppConfigModule, CommonModule, OpsModule, DatabaseModule, AuthModule, BusModule, ConversationsModule],
+  imports: [AppConfigModule, CommonModule, OpsModule, DatabaseModule, AuthModule, BusModule, ConversationsModule, ChatPolicyModule],
   providers: [
     ChatGateway,
     ConnectionManager,
     UpgradeAuthorizer,
     PingLoop,
+    AccountCheck,
     FrameDispatcher,
     SendMessageHandler,
     ReadHandler,

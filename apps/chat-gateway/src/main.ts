@@ -1,5 +1,11 @@
 import { bootApp } from '@app/common';
-import { BusConfig, ChatConfig, PushConfig } from '@app/config';
+import { AccountsConfig, BusConfig, ChatConfig, PushConfig } from '@app/config';
 import { ChatGatewayModule, useChatAdapter } from './chat-gateway.module';
+import { checkDatabaseAtBoot } from '@app/database';
 
-void bootApp(ChatGatewayModule, { name: 'chat-gateway', configs: [ChatConfig, BusConfig, PushConfig], configure: useChatAdapter });
+void bootApp(ChatGatewayModule, {
+  name: 'chat-gateway',
+  prepare: checkDatabaseAtBoot,
+  configs: [ChatConfig, BusConfig, PushConfig, AccountsConfig],
+  configure: useChatAdapter,
+});

@@ -15,3 +15,23 @@ export function extractToken(headers: IncomingHttpHeaders, query?: URLSearchPara
   const fromQuery = query?.get('token');
   return fromQuery?.trim() || undefined;
 }
+
+/** The WebSocket subprotocol prefix that carries a token: `chat.token.<jwt>`, offered beside `chat.v2`. */
+export const TOKEN_PROTOCOL_PREFIX = 'chat.token.';
+
+/**
+ * The token of a WebSocket upgrade: as for HTTP, then a `chat.token.<jwt>` subprotocol (what
+ * browsers use: it keeps the token out of the URL, so out of access logs and console errors),
+ * then `?token=` (old clients). The server never selects the token's subprotocol.
+ */
+export function extractSocketToken(headers: IncomingHttpHeaders, query?: URLSearchParams): string | undefined {
+  const fromHeaders = extractToken(headers);
+  if (fromHeaders) return fromHeaders;
+  const offered = String(headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX));
+  const fromProtocol = offered?.slice(TOKEN_PROTOCOL_PREFIX.length);
+  if (fromProtocol) return fromProtocol;
+  return extractToken({}, query);
+}

@@ -21,7 +21,7 @@ export class TokenGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthedRequest>();
     const claims = await this.tokens.verify(extractToken(req.headers));
-    if (!(await this.users.exists(claims.userId))) throw DomainError.unauthenticated();
+    if (!(await this.users.accepts(claims))) throw DomainError.unauthenticated();
     req.userId = claims.userId;
     return true;
   }

@@ -8,6 +8,8 @@ import { DomainError } from '@app/common';
 export interface TokenClaims {
   userId: number;
   expiresAt: number;
+  /** The user's token epoch when it was issued (`ep`; 0 for legacy tokens): a password change makes it stale. */
+  epoch: number;
 }
 
 // A client sends the same token with every request until it expires. Tokens that verified are
@@ -50,7 +52,8 @@ export class TokenService {
       if (payload.iat !== undefined && payload.iat > Math.floor(Date.now() / 1000) + this.config.jwtClockSkewSeconds) {
         throw DomainError.unauthenticated();
       }
-      const claims: TokenClaims = { userId, expiresAt: payload.exp as number };
+      const epoch = typeof payload.ep === 'number' && Number.isSafeInteger(payload.ep) && payload.ep >= 0 ? payload.ep : 0;
+      const claims: TokenClaims = { userId, expiresAt: payload.exp as number, epoch };
       this.remember(token, claims);
       return claims;
     } catch (e) {
@@ -68,10 +71,13 @@ export class TokenService {
     this.verified.set(token, claims);
   }
 
-  /** Mints a token the way the legacy login service did (for the admin CLI and tests). */
-  async sign(userId: number, ttlSeconds = this.config.jwtTtlSeconds): Promise<string> {
+  /**
+   * Mints a token the way the legacy login service did, plus `ep`, the user's token epoch
+   * (extension: legacy verifiers ignore it), so that a password change can refuse it.
+   */
+  async sign(userId: number, ttlSeconds = this.config.jwtTtlSeconds, epoch = 0): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ id: userId })
+    return new SignJWT(epoch > 0 ? { id: userId, ep: epoch } : { id: userId })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuedAt(now)
       .setExpirationTime(now + ttlSeconds)

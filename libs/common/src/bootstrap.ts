@@ -1,4 +1,4 @@
-import { INestApplication, Logger, LogLevel } from '@nestjs/common';
+import { ConsoleLogger, INestApplication, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { assertConfig, ConfigError, CoreConfig, loadConfig, OpsConfig, UploadConfig } from '@app/config';
@@ -16,6 +16,12 @@ export interface BootOptions {
   name: string;
   /** Config classes this app reads: all are validated before anything starts. */
   configs: (new () => object)[];
+  /**
+   * Checks before the app is created, given the validated core config (the apps pass the database
+   * library's presence check: a missing database is one line with its fix). Kept out of this
+   * library so that it imports nothing of the database's.
+   */
+  prepare?: (core: CoreConfig, name: string) => Promise<void>;
   /** App-specific wiring before listen (WebSocket adapter, OpenAPI, ...). */
   configure?: (app: INestApplication) => void | Promise<void>;
   /**
@@ -38,6 +44,7 @@ export async function bootApp(module: unknown, options: BootOptions): Promise<IN
     }
     throw e;
   }
+  await options.prepare?.(core, options.name);
   // Names the app in every JSON log line.
   process.env.APP_NAME ??= options.name;
   const logger = LEVELS.slice(0, LEVELS.indexOf(core.logLevel) + 1);
@@ -65,8 +72,10 @@ export async function createApp(
   options: Pick<BootOptions, 'configure'>,
   nestOptions: { logger?: LogLevel[] | false } = {},
 ): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(module as never, { ...nestOptions, bufferLogs: nestOptions.logger !== false });
-  if (loadConfig(CoreConfig).logFormat === 'json') app.useLogger(app.get(PinoLogger));
+  const text = loadConfig(CoreConfig).logFormat === 'text';
+  const logger = text && nestOptions.logger ? textLogger(nestOptions.logger) : nestOptions.logger;
+  const app = await NestFactory.create<NestExpressApplication>(module as never, { ...nestOptions, logger, bufferLogs: nestOptions.logger !== false });
+  if (!text) app.useLogger(app.get(PinoLogger));
   else app.flushLogs();
   app.useGlobalFilters(new LegacyEnvelopeFilter());
   useHttpEdge(app);
@@ -99,4 +108,19 @@ function optional<T>(app: INestApplication, token: new (...args: never[]) => T):
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Colour codes only for a person at a terminal: a log file or a pipe gets plain text. NO_COLOR
+ * (https://no-color.org) turns them off on a terminal too; Nest's own colour helpers read it.
+ */
+export function logColours(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(stream.isTTY) && !env.NO_COLOR;
+}
+
+/** Nest's console logger, coloured only where logColours says so. */
+export function textLogger(levels: LogLevel[]): ConsoleLogger {
+  const colors = logColours();
+  if (!colors) process.env.NO_COLOR ??= '1';
+  return new ConsoleLogger({ logLevels: levels, colors });
 }

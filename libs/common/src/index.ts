@@ -7,5 +7,6 @@ export * from './common.module';
 export * from './bootstrap';
 export * from './openapi';
 export * from './with-timeout';
+export * from './database-unavailable';
 export * from './log-throttle';
 export * from './serial-batcher';

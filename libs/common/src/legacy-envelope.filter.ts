@@ -1,7 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { DomainError } from './domain-error';
+import { LogThrottle } from './log-throttle';
 import { fail } from './legacy-envelope';
 
 /**
@@ -10,9 +12,13 @@ import { fail } from './legacy-envelope';
  * parsers refuse arrive as such, see refuseBadBodies). Anything unexpected is logged with a
  * correlation id and answered generically.
  */
+/** The legacy envelope's answer to a request the database could not serve in time. */
+export const DATABASE_UNAVAILABLE_MESSAGE = '服务暂不可用，请稍后重试 (the database is unavailable; try again)';
+
 @Catch()
 export class LegacyEnvelopeFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrors');
+  private readonly throttled = new LogThrottle(this.logger);
 
   catch(error: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
@@ -44,6 +50,13 @@ export class LegacyEnvelopeFilter implements ExceptionFilter {
         res.status(200).json(fail(Array.isArray(detail) ? detail.join('; ') : String(detail)));
         return;
       }
+    }
+    if (isDatabaseUnavailable(error)) {
+      // A stalled or unreachable database (answered within DATABASE_STATEMENT_TIMEOUT_MS): the
+      // client tries again; not a bug, so no stack trace per request.
+      this.throttled.warn('database', `answered "database unavailable": ${error instanceof Error ? error.message : String(error)}`);
+      res.status(200).json(fail(DATABASE_UNAVAILABLE_MESSAGE));
+      return;
     }
     const correlationId = randomUUID();
     this.logger.error({ correlationId, err: error instanceof Error ? error.stack : String(error) }, 'unhandled error');

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { AccountsConfig } from './accounts.config';
 import { BusConfig } from './bus.config';
 import { ChatConfig } from './chat.config';
 import { CoreConfig } from './core.config';
@@ -11,7 +12,7 @@ import { UploadConfig } from './upload.config';
 import { WebConfig } from './web.config';
 import { resolveDevSecret } from './dev-secret';
 
-export const CONFIG_CLASSES = [CoreConfig, ChatConfig, HistoryConfig, UploadConfig, BusConfig, OpsConfig, WebConfig, PushConfig] as const;
+export const CONFIG_CLASSES = [CoreConfig, ChatConfig, HistoryConfig, UploadConfig, BusConfig, OpsConfig, WebConfig, PushConfig, AccountsConfig] as const;
 
 const typedProviders = CONFIG_CLASSES.map((cls) => ({
   provide: cls,

@@ -18,8 +18,9 @@ export class CoreConfig implements ConfigCheck {
   @Max(65535, { message: 'PORT must be between 0 and 65535' })
   port: number = 8080;
 
-  @Env('HOST') @IsString()
-  host: string = '0.0.0.0';
+  /** HOST as given; `host` is what the apps listen on. */
+  @Env('HOST') @IsOptional() @IsString()
+  hostSetting?: string;
 
   @Env('DATABASE_URL')
   @Matches(/^(mysql|mariadb):\/\/.+|^sqlite:.+/, {
@@ -83,7 +84,15 @@ export class CoreConfig implements ConfigCheck {
   @IsBoolean({ message: 'DATABASE_RUN_MIGRATIONS must be true or false' })
   runMigrations: boolean = true;
 
-  /** json: one JSON object per line (pino), for containers; text: Nest's coloured console. */
+  /**
+   * Create the MySQL/MariaDB database DATABASE_URL names when it does not exist (utf8mb4), as
+   * `migrate --create-database` does; off: a missing one is reported in one line with the fix.
+   */
+  @Env('DATABASE_CREATE') @ToBool()
+  @IsBoolean({ message: 'DATABASE_CREATE must be true or false' })
+  createDatabase: boolean = false;
+
+  /** json: one JSON object per line (pino), for containers; text: Nest's console (coloured on a terminal). */
   @Env('LOG_FORMAT')
   @IsIn(['json', 'text'], { message: 'LOG_FORMAT must be json or text' })
   logFormat: 'json' | 'text' = 'json';
@@ -106,6 +115,14 @@ export class CoreConfig implements ConfigCheck {
       problems.push(`CHAT_TIMEZONE "${this.timezone}" is not an IANA time zone: use e.g. Asia/Shanghai or UTC`);
     }
     return problems;
+  }
+
+  /**
+   * Where the apps listen: HOST, or every interface, except in development mode, where a
+   * machine's own browser is the only expected client (its /dev endpoints hand out tokens).
+   */
+  get host(): string {
+    return this.hostSetting ?? (this.devMode ? '127.0.0.1' : '0.0.0.0');
   }
 
   get isSqlite(): boolean {

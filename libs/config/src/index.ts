@@ -11,3 +11,4 @@ export * from './web.config';
 export * from './push.config';
 export * from './config.module';
 export * from './dev-secret';
+export * from './accounts.config';

@@ -20,6 +20,14 @@ describe('configuration', () => {
     expect(chat).toMatchObject({ textMaxLength: 500, heartbeatText: 'heart', legacyUnauthenticated: false });
   });
 
+  it('listens on every interface, or on 127.0.0.1 only in development mode, unless HOST says otherwise', () => {
+    expect(loadConfig(CoreConfig, { JWT_SECRET: 'a-long-enough-secret' }).host).toBe('0.0.0.0');
+    expect(loadConfig(CoreConfig, { CHAT_DEV_MODE: 'true' }).host).toBe('127.0.0.1');
+    expect(loadConfig(CoreConfig, { CHAT_DEV_MODE: 'true', HOST: '' }).host).toBe('127.0.0.1');
+    expect(loadConfig(CoreConfig, { CHAT_DEV_MODE: 'true', HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig(CoreConfig, { JWT_SECRET: 'a-long-enough-secret', HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
+  });
+
   it('refuses to start without a secret outside development mode, naming the fix', () => {
     const found = problems(() => loadConfig(CoreConfig, {}));
     expect(found).toEqual([expect.stringMatching(/JWT_SECRET is not set.*CHAT_DEV_MODE=true/)]);

@@ -3,12 +3,29 @@ import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CoreConfig } from '@app/config';
 import { ReadinessRegistry } from '@app/ops';
+import { boundDataSource } from './bounded-query';
 import { dataSourceOptions } from './data-source-options';
 import { ConversationRepository } from './conversation.repository';
 import { MessageRepository } from './message.repository';
 import { PushDeviceRepository } from './push-device.repository';
 import { PushJobRepository } from './push-job.repository';
 import { UserRepository } from './user.repository';
+import { AccountRepository } from './account.repository';
+import { RelationRepository } from './relation.repository';
+import { SmsCodeRepository } from './sms-code.repository';
+import { UploadOwnerRepository } from './upload-owner.repository';
+
+const REPOSITORIES = [
+  UserRepository,
+  MessageRepository,
+  ConversationRepository,
+  PushDeviceRepository,
+  PushJobRepository,
+  AccountRepository,
+  RelationRepository,
+  SmsCodeRepository,
+  UploadOwnerRepository,
+];
 
 @Global()
 @Module({
@@ -25,17 +42,21 @@ import { UserRepository } from './user.repository';
     }),
   ],
   // MessageStore is provided by the apps that write messages (it holds a writer pool of its own).
-  providers: [UserRepository, MessageRepository, ConversationRepository, PushDeviceRepository, PushJobRepository],
-  exports: [UserRepository, MessageRepository, ConversationRepository, PushDeviceRepository, PushJobRepository],
+  providers: REPOSITORIES,
+  exports: REPOSITORIES,
 })
 export class DatabaseModule implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly config: CoreConfig,
     // Absent in the admin CLI, which has no health endpoint.
     @Optional() private readonly readiness?: ReadinessRegistry,
   ) {}
 
   onModuleInit(): void {
+    // Every call from here on (reads, writes, transactions) settles within the statement timeout,
+    // whatever the network does; the migrations at start ran before, unbounded.
+    boundDataSource(this.db, this.config.databaseStatementTimeoutMs);
     this.readiness?.register({
       name: 'database',
       check: async () => {

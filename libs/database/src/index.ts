@@ -1,4 +1,5 @@
 export * from './data-source-options';
+export * from './bounded-query';
 export * from './sql-dialect';
 export * from './database.module';
 export * from './user.repository';
@@ -12,3 +13,8 @@ export * from './stepwise-batch.writer';
 export * from './mariadb-batch.writer';
 export * from './push-device.repository';
 export * from './push-job.repository';
+export * from './account.repository';
+export * from './relation.repository';
+export * from './sms-code.repository';
+export * from './upload-owner.repository';
+export * from './database-presence';

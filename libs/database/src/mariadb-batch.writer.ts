@@ -1,4 +1,5 @@
 import { createPool, Pool, PoolConnection, PoolOptions } from 'mysql2';
+import { boundConnection, settleWithin } from './bounded-query';
 import { BatchWriter, driverErrorCode, InsertedRow, OutcomeUnknownError, rowToStored, StoredRowLike } from './batch-writer';
 import { BatchPlan, idempotencyKey, NewMessage, OutboxPlan, planOutbox, StoredMessage } from './message-batch';
 
@@ -92,14 +93,18 @@ export class MariaDbBatchWriter implements BatchWriter {
   constructor(
     options: PoolOptions,
     connections: number,
-    /** Longest a batch may hold its connection: then the connection is dropped (outcome unknown). */
+    /**
+     * Longest a call may wait for a connection, and a statement for its answer: then the caller
+     * is answered (for a batch: outcome unknown), the connection discarded, the shard free again.
+     */
     private readonly abandonAfterMs: number,
     /** Push on: each batch writes its outbox jobs, due this long after it is stored. */
     private readonly pushDelayMs?: number,
   ) {
     this.pool = createPool({ ...options, multipleStatements: true, connectionLimit: connections, maxIdle: connections, queueLimit: 1000 });
     // A connection that fails in the pool is replaced at the next getConnection; nothing to do.
-    this.pool.on('connection', (c) => c.on('error', () => undefined));
+    // Every query on a connection of this pool settles within the timeout (see boundConnection).
+    this.pool.on('connection', (c) => boundConnection(c.on('error', () => undefined), abandonAfterMs));
   }
 
   async write(plan: BatchPlan, deadline: number): Promise<InsertedRow[] | 'expired'> {
@@ -109,7 +114,6 @@ export class MariaDbBatchWriter implements BatchWriter {
 
     // Failing to get a connection leaves nothing behind: that error is certain.
     const conn = await this.connection();
-    const timer = setTimeout(() => conn.destroy(), this.abandonAfterMs);
     try {
       const results = (await query(conn, sql, params)) as unknown[];
       const rows = results[3] as InsertedRow[];
@@ -122,11 +126,12 @@ export class MariaDbBatchWriter implements BatchWriter {
         if (driverErrorCode(e) === 'ER_BAD_NULL_ERROR') return 'expired';
         throw e;
       }
-      // The connection failed with the batch on it: committed or not, nobody can say yet.
+      // The connection failed or timed out with the batch on it: committed or not, nobody can
+      // say yet. It is not used again (a timed-out one was discarded already).
       conn.destroy();
       throw new OutcomeUnknownError(e);
     } finally {
-      clearTimeout(timer);
+      // A no-op on a destroyed connection (it left the pool).
       conn.release();
     }
   }
@@ -173,20 +178,20 @@ export class MariaDbBatchWriter implements BatchWriter {
     await new Promise<void>((resolve) => this.pool.end(() => resolve()));
   }
 
+  /** A connection of the pool, within the timeout (one that comes later goes back to the pool). */
   private connection(): Promise<PoolConnection> {
-    return new Promise((resolve, reject) => this.pool.getConnection((err, conn) => (err ? reject(err) : resolve(conn))));
+    const getting = new Promise<PoolConnection>((resolve, reject) => this.pool.getConnection((err, conn) => (err ? reject(err) : resolve(conn))));
+    return settleWithin(getting, this.abandonAfterMs, 'getting a connection for the message store', (late) => late.release());
   }
 
   private async run(sql: string, params: unknown[]): Promise<unknown> {
     const conn = await this.connection();
-    const timer = setTimeout(() => conn.destroy(), this.abandonAfterMs);
     try {
       return await query(conn, sql, params);
     } catch (e) {
       conn.destroy();
       throw e;
     } finally {
-      clearTimeout(timer);
       // A no-op on a destroyed connection (it left the pool).
       conn.release();
     }

@@ -58,6 +58,19 @@ export class MessageStore implements OnModuleInit, OnApplicationShutdown {
     await this.writerFor();
   }
 
+  /** How long a batch (any database call) may go unanswered before it is given up: DATABASE_STATEMENT_TIMEOUT_MS. */
+  get statementTimeoutMs(): number {
+    return this.config.databaseStatementTimeoutMs;
+  }
+
+  /**
+   * One cheap look-up on the writer's own connections (a unique-index probe that finds nothing):
+   * resolves once they answer again. Bounded like every call.
+   */
+  async probe(): Promise<void> {
+    await (await this.writerFor()).findByKeys([{ senderId: 0, clientMsgId: '' }]);
+  }
+
   /** Tests: the writer to use instead of the one the engine would get. */
   useWriter(writer: BatchWriter): void {
     this.writer = writer;

@@ -17,6 +17,14 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 255, nullable: true })
   password: string | null;
 
+  /** argon2id in PHC form (parameters and salt inside); NULL for a legacy row not yet upgraded. */
+  @Column({ name: 'password_hash', type: 'varchar', length: 255, nullable: true })
+  passwordHash: string | null;
+
+  /** Bumped by every password change: tokens issued in an earlier epoch are refused. */
+  @Column({ name: 'token_epoch', type: 'int', default: 0 })
+  tokenEpoch: number;
+
   @Column({ type: 'int', nullable: true })
   sex: number | null;
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ChatPolicy } from '@app/accounts';
 import { ChatClock } from '@app/common';
 import { ConversationService } from '@app/conversations';
 import { refusalFrame } from '../protocol/refusal-frames';
@@ -14,14 +15,17 @@ import { FrameContext } from './frame-context';
 export class ReadHandler {
   constructor(
     private readonly conversations: ConversationService,
+    private readonly policy: ChatPolicy,
     private readonly clock: ChatClock,
   ) {}
 
-  async handle(ctx: FrameContext, friendId: number, seq: number): Promise<void> {
+  async handle(ctx: FrameContext, friendId: number, seq: number, clientMsgId?: string): Promise<void> {
     try {
+      // A receipt from someone the friend blocked (or not a friend under CHAT_POLICY=friends) is refused.
+      await this.policy.check(ctx.socket.userId, friendId);
       await this.conversations.markRead(ctx.socket.userId, friendId, seq, ctx.socket.id);
     } catch (e) {
-      ctx.reply(refusalFrame(e, this.clock.wallClock(), friendId));
+      ctx.reply(refusalFrame(e, this.clock.wallClock(), friendId, clientMsgId));
     }
   }
 }

@@ -1,6 +1,6 @@
 import { ChatConfig } from '@app/config';
 import { MessageStore, NewMessage, OutcomeUnknownError, StoredMessage, StoreExpiredError, StoreResult } from '@app/database';
-import { GUARD_MARGIN_MS, MessageWriter, WriteOutcome } from './message-writer.service';
+import { GUARD_MARGIN_MS, MessageWriter, STALLED_AFTER_FAILURES, WriteOutcome } from './message-writer.service';
 
 /** A store stand-in that records batches and settles them when told to. */
 class FakeStore {
@@ -226,5 +226,45 @@ describe('MessageWriter', () => {
     if (oa.kind !== 'timeout' || ob.kind !== 'timeout') throw new Error('expected timeouts');
     expect(await oa.later).toMatchObject({ id: 7 });
     expect(await ob.later).toBeNull();
+  });
+
+  describe('progress (readiness)', () => {
+    it('is not ok while a batch waits longer than the store timeout, and ok again once it is stored', async () => {
+      const w = new MessageWriter(store as unknown as MessageStore, Object.assign(new ChatConfig(), { storeBatchMax: 3, storeTimeoutMs: 50 }));
+      const p = w.submit(msg(1), far());
+      await until(() => store.batches.length === 1);
+      expect(w.progress()).toMatchObject({ ok: true, outstanding: 1 });
+      await new Promise((r) => setTimeout(r, 80));
+      expect(w.progress()).toMatchObject({ ok: false, reason: expect.stringContaining('has waited') });
+      store.release();
+      await p;
+      expect(w.progress()).toMatchObject({ ok: true, outstanding: 0 });
+      await w.onApplicationShutdown();
+    });
+
+    it(`is not ok after ${STALLED_AFTER_FAILURES} batches failed in a row, and ok again once one is stored`, async () => {
+      store.fail = new Error('connect ETIMEDOUT');
+      for (let i = 0; i < STALLED_AFTER_FAILURES; i++) {
+        const p = writer.submit(msg(i), far());
+        store.release();
+        await expect(p).resolves.toEqual({ kind: 'failed' });
+      }
+      expect(writer.progress()).toMatchObject({ ok: false, reason: expect.stringContaining('ETIMEDOUT'), failuresInARow: STALLED_AFTER_FAILURES });
+      store.fail = null;
+      const ok = writer.submit(msg(9), far());
+      store.release();
+      await expect(ok).resolves.toMatchObject({ kind: 'stored' });
+      expect(writer.progress()).toMatchObject({ ok: true, failuresInARow: 0 });
+    });
+
+    it('does not count a batch that reached the database after its deadline as a failure', async () => {
+      store.fail = new StoreExpiredError();
+      for (let i = 0; i < STALLED_AFTER_FAILURES; i++) {
+        const p = writer.submit(msg(i), far());
+        store.release();
+        await p;
+      }
+      expect(writer.progress()).toMatchObject({ ok: true, failuresInARow: 0 });
+    });
   });
 });

@@ -38,6 +38,20 @@ const VERIFY_FOR_MS = 10 * 60_000;
 const VERIFY_EVERY_MS = 1000;
 /** At shutdown, how long the writer waits for outcomes being looked up (within CHAT_SHUTDOWN_GRACE_MS). */
 const LOOKUP_DRAIN_MS = 5000;
+/** Batches failing in a row (no commit between) after which the writer is not making progress. */
+export const STALLED_AFTER_FAILURES = 3;
+/** How often the writer checks its own progress (and logs a change). */
+const PROGRESS_CHECK_MS = 1000;
+
+/** Whether the writer makes progress: `reason` says why not. */
+export interface WriterProgress {
+  ok: boolean;
+  reason?: string;
+  /** Batches on their way to the database now, and the age of the oldest (ms). */
+  outstanding: number;
+  oldestMs: number;
+  failuresInARow: number;
+}
 
 /**
  * Groups concurrent sends into one transaction: one commit per message caps a replica at the
@@ -59,6 +73,13 @@ export class MessageWriter implements OnApplicationShutdown {
   private queued = 0;
   /** Batches whose outcome a lost connection left unknown, being looked up. */
   private readonly lookups = new Set<Promise<void>>();
+  /** When each batch on its way to the database left. */
+  private readonly outstanding = new Set<{ since: number }>();
+  private failuresInARow = 0;
+  private lastFailure = '';
+  /** The reason last logged for not making progress (empty: making progress). */
+  private stalledReason = '';
+  private readonly watchdog: NodeJS.Timeout;
 
   constructor(
     private readonly store: MessageStore,
@@ -68,6 +89,49 @@ export class MessageWriter implements OnApplicationShutdown {
     // SQLite has one connection, which cannot hold two transactions at once.
     const count = store.concurrentWrites ? config.storeShards : 1;
     this.shards = Array.from({ length: count }, () => new SerialBatcher<Pending>((batch) => this.write(batch), config.storeBatchMax));
+    this.watchdog = setInterval(() => this.progress(), PROGRESS_CHECK_MS);
+    this.watchdog.unref();
+  }
+
+  /**
+   * A batch older than this means stores are not getting through: its senders have had their
+   * deadline answer already (CHAT_STORE_TIMEOUT_MS), and a call is settled by the statement
+   * timeout at the latest.
+   */
+  private get stallAfterMs(): number {
+    return Math.min(this.config.storeTimeoutMs, this.store.statementTimeoutMs ?? 10_000);
+  }
+
+  /**
+   * Whether batches are getting stored: not while one has waited for the database longer than
+   * the store timeout (or the statement timeout, if shorter), nor after STALLED_AFTER_FAILURES
+   * batches failed in a row. A committed batch makes it ok again. A change is logged.
+   */
+  progress(): WriterProgress {
+    const now = Date.now();
+    let oldest = now;
+    for (const o of this.outstanding) oldest = Math.min(oldest, o.since);
+    const oldestMs = now - oldest;
+    let reason: string | undefined;
+    if (oldestMs > this.stallAfterMs) {
+      reason = `a batch has waited ${oldestMs} ms for the database, longer than ${this.stallAfterMs} ms (CHAT_STORE_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS)`;
+    } else if (this.failuresInARow >= STALLED_AFTER_FAILURES) {
+      reason = `the last ${this.failuresInARow} batches failed, none stored since (last: ${this.lastFailure})`;
+    }
+    if (reason && !this.stalledReason) this.logger.error(`messages are not being stored: ${reason}`);
+    if (!reason && this.stalledReason) this.logger.warn('messages are being stored again');
+    this.stalledReason = reason ? reason : '';
+    return { ok: !reason, reason, outstanding: this.outstanding.size, oldestMs, failuresInARow: this.failuresInARow };
+  }
+
+  /**
+   * For readiness after failures with no traffic to commit a batch (a replica out of the balancer
+   * gets none): once the store's connections answer again, the failures are forgotten.
+   */
+  async probeAfterFailures(): Promise<void> {
+    if (this.failuresInARow < STALLED_AFTER_FAILURES || this.outstanding.size) return;
+    await this.store.probe();
+    this.failuresInARow = 0;
   }
 
   /** Sends waiting or being written (for the readiness check and back-pressure). */
@@ -109,6 +173,7 @@ export class MessageWriter implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.watchdog);
     // GracefulShutdown waited for the look-ups already, before the sockets closed.
     await this.drain(0);
   }
@@ -146,10 +211,17 @@ export class MessageWriter implements OnApplicationShutdown {
     const guard = Math.min(...live.map((p) => p.deadline)) - GUARD_MARGIN_MS;
     const stopTimer = this.metrics?.storeLatency.startTimer();
     this.metrics?.storeBatchSize.observe(live.length);
+    const out = { since: Date.now() };
+    this.outstanding.add(out);
     try {
       const results = await this.store.storeBatch(items, guard);
+      this.failuresInARow = 0;
       live.forEach((p, i) => this.finish(p, toOutcome(results[i])));
     } catch (error) {
+      if (!(error instanceof StoreExpiredError)) {
+        this.failuresInARow += 1;
+        this.lastFailure = error instanceof Error ? error.message : String(error);
+      }
       if (error instanceof OutcomeUnknownError) {
         this.throttled.warn('unknown', `storing ${live.length} message(s): ${error.message}; their senders are answered now, the outcome is checked later`);
         for (const p of live) this.expire(p);
@@ -162,6 +234,7 @@ export class MessageWriter implements OnApplicationShutdown {
       }
       for (const p of live) this.finish(p, { kind: 'failed' });
     } finally {
+      this.outstanding.delete(out);
       stopTimer?.();
     }
   }

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ChatPolicy } from '@app/accounts';
 import { BusMessage, MESSAGE_BUS, MessageBus } from '@app/bus';
 import { ChatClock, DomainError, ErrorCode, LegacyMessages } from '@app/common';
 import { ChatConfig } from '@app/config';
@@ -64,6 +65,7 @@ export class SendService {
     private readonly directory: UserDirectory,
     private readonly writer: MessageWriter,
     private readonly limiter: RateLimiter,
+    private readonly policy: ChatPolicy,
     private readonly clock: ChatClock,
     private readonly config: ChatConfig,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
@@ -87,6 +89,8 @@ export class SendService {
       if ((await admitted) === false) throw this.rateLimited();
       throw new DomainError(ErrorCode.UserNotFound, LegacyMessages.userNotFound);
     }
+    // Blocked by the recipient, or not friends under CHAT_POLICY=friends: refused, nothing stored.
+    await this.policy.check(senderId, request.to);
     const send: AcceptedSend = { senderId, senderName: sender?.name ?? '', request, time: this.clock.wallClock(new Date(receivedAt)), receivedAt, receipts };
     if (admitted !== true) send.admission = admitted;
     return send;

@@ -26,7 +26,7 @@ export class ChatMetrics {
     () =>
       new Counter({
         name: 'chat_frames_received_total',
-        help: 'Frames received from clients, by outcome (stored, duplicate, heartbeat, refused, failed)',
+        help: 'Frames received from clients, by outcome (stored, duplicate, heartbeat, read, typing, refused, failed)',
         labelNames: ['outcome'],
       }),
   );
@@ -83,7 +83,7 @@ export class ChatMetrics {
     () =>
       new Counter({
         name: 'chat_flood_closes_total',
-        help: 'Sockets closed with 1008 for sending faster than allowed, by reason (overrun, rate)',
+        help: 'Sockets closed with 1008 for sending faster than allowed, by reason (overrun, ping, rate)',
         labelNames: ['reason'],
       }),
   );

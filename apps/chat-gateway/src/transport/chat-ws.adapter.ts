@@ -2,7 +2,7 @@ import { INestApplicationContext, Logger } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { WebSocket, WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { LogThrottle } from '@app/common';
 import { CHAT_V2_PROTOCOL, ProtocolVersion } from '../protocol/events';
 import { UpgradeAuthorizer, UpgradeDecision } from './upgrade-authorizer.service';
@@ -25,9 +25,20 @@ const STATUS_TEXT: Record<number, string> = {
  * - legacy frames carry no `{event, data}`: each socket's frames are taken by its own bounded
  *   ingress (ConnectionManager), not through Nest's per-frame pipeline (an rxjs chain and an
  *   execution context per frame, for nothing a raw chat frame needs);
- * - a client offering the `chat.v2` subprotocol gets it selected;
- * - oversized frames close the socket with 1009 (ws does it, given maxPayload and an error listener).
+ * - a client offering the `chat.v2` subprotocol gets it selected, and nothing else ever is (a
+ *   `chat.token.<jwt>` offered beside it carries the token, never echoed back);
+ * - oversized frames close the socket with 1009 (ws does it, given maxPayload and an error listener);
+ * - pings are answered by ws only while at most MAX_PENDING_AUTO_PONGS answers wait to be written:
+ *   a client that pings without reading is cut off, not answered into memory without bound (the
+ *   ingress also counts each ping against the user's frame rate).
  */
+/**
+ * Pongs ws may have queued for a socket before it terminates it (ws >= 8.23; an older copy
+ * ignores the option and answers every ping, which is why the tree holds one ws, see package.json
+ * `overrides`, and `create` refuses a server from any other copy).
+ */
+export const MAX_PENDING_AUTO_PONGS = 60;
+
 export class ChatWsAdapter extends WsAdapter {
   private readonly log = new Logger('ChatWsAdapter');
   private readonly throttled = new LogThrottle(this.log);
@@ -42,13 +53,17 @@ export class ChatWsAdapter extends WsAdapter {
 
   override create(port: number, options: Record<string, unknown> & { path?: string } = {}): WebSocketServer {
     // No per-message deflate: small chat frames gain nothing and each socket would pay for zlib.
-    return super.create(port, {
+    const server = super.create(port, {
       ...options,
       maxPayload: this.maxPayload,
       perMessageDeflate: false,
       clientTracking: true,
+      autoPong: true,
+      maxPendingAutoPongs: MAX_PENDING_AUTO_PONGS,
       handleProtocols: (protocols: Set<string>) => (protocols.has(CHAT_V2_PROTOCOL) ? CHAT_V2_PROTOCOL : false),
     });
+    assertOurWs(server);
+    return server;
   }
 
   override bindErrorHandler(server: WebSocketServer): WebSocketServer {
@@ -97,6 +112,16 @@ export class ChatWsAdapter extends WsAdapter {
     req.chatUserId = decision.userId;
     req.chatVersion = decision.version;
     server.handleUpgrade(req, socket, head, (ws) => server.emit('connection', ws, req));
+  }
+}
+
+/**
+ * The server must come from the ws this app depends on: Nest's adapter loads `ws` from where it
+ * is installed, and a nested older copy would silently drop the bounds set here.
+ */
+export function assertOurWs(server: object): void {
+  if (!(server instanceof WebSocketServer)) {
+    throw new Error('the WebSocket server is not from the top-level ws package: run npm ci (package.json overrides keep one ws)');
   }
 }
 

@@ -7,7 +7,7 @@ import { FrameDispatcher } from '../handlers/frame-dispatcher';
 import { ChatMetrics } from '../shared/chat-metrics.service';
 import type { AuthedRequest } from './chat-ws.adapter';
 import type { IncomingFrame } from '../protocol/events';
-import { FrameIngress, IngressLimits, IngressSink } from './frame-ingress';
+import { FloodReason, FrameIngress, IngressLimits, IngressSink } from './frame-ingress';
 import { FrameRate } from './frame-rate';
 import { InboundBudget } from './inbound-budget';
 import { WsChatSocket } from './ws-chat-socket';
@@ -19,6 +19,9 @@ export type ChatWs = WebSocket & { chat?: WsChatSocket; ingress?: FrameIngress<W
 // an idle socket carries no closures of its own.
 function onMessage(this: ChatWs, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
   this.ingress?.receive(data, isBinary);
+}
+function onPing(this: ChatWs): void {
+  this.ingress?.ping();
 }
 function onPong(this: ChatWs, data: Buffer): void {
   this.chat?.handlePong(data);
@@ -82,6 +85,7 @@ export class ConnectionManager implements IngressSink<WsChatSocket> {
     );
     ws.manager = this;
     ws.on('message', onMessage);
+    ws.on('ping', onPing);
     ws.on('pong', onPong);
     // `on`, not `once` (close comes once): once would wrap the listener in a closure per socket.
     ws.on('close', onClose);
@@ -115,8 +119,12 @@ export class ConnectionManager implements IngressSink<WsChatSocket> {
     this.metrics.inboundPauses.inc();
   }
 
-  flooding(socket: WsChatSocket): void {
-    this.metrics.floodCloses.inc({ reason: 'overrun' });
+  flooding(socket: WsChatSocket, reason: FloodReason): void {
+    this.metrics.floodCloses.inc({ reason });
+    this.throttled.warn(
+      `flood-${reason}`,
+      `closed a socket of user ${socket.userId} with 1008: ${reason === 'ping' ? 'pinging' : 'sending frames'} faster than its frame rate`,
+    );
     socket.close(1008, 'sending faster than the server can take: slow down');
   }
 

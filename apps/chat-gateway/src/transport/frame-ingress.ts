@@ -20,10 +20,12 @@ export interface IngressLimits {
 export interface IngressSink<O> {
   handle(owner: O, frame: IncomingFrame): Promise<void>;
   paused(owner: O): void;
-  /** Kept overrunning its bound: to be closed with 1008. */
-  flooding(owner: O): void;
+  /** Kept overrunning its bound (`overrun`) or pinging faster than its frame rate (`ping`): to be closed with 1008. */
+  flooding(owner: O, reason: FloodReason): void;
   failed(owner: O, error: unknown): void;
 }
+
+export type FloodReason = 'overrun' | 'ping';
 
 const OVERRUN_WINDOW_MS = 10_000;
 
@@ -59,6 +61,24 @@ export class FrameIngress<O = unknown> {
 
   receive(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     this.push(toBuffer(data), isBinary);
+  }
+
+  /**
+   * A ping came (ws has answered it already). Pings are frames: each takes a token of the user's
+   * frame rate. A ping over the rate cannot wait in the queue like a data frame (ws answers it as
+   * it is read), so the socket is not read until the rate has room again, and the ping counts as
+   * an overrun: a client that keeps pinging faster than the rate is closed with 1008.
+   */
+  ping(): void {
+    if (this.closed) return;
+    const wait = this.rate.take();
+    if (wait === 0) return;
+    if (this.overran()) return this.flood('ping');
+    if (this.paused) return;
+    this.paused = true;
+    this.ws.pause();
+    this.sink.paused(this.owner);
+    setTimeout(this.resume, wait).unref();
   }
 
   private get resume(): () => void {
@@ -109,19 +129,29 @@ export class FrameIngress<O = unknown> {
     this.paused = true;
     this.ws.pause();
     this.sink.paused(this.owner);
+    if (this.overran()) return this.flood('overrun');
+    if (this.budget.exhausted) this.budget.whenRoom(this.resume);
+  }
+
+  /** Counts an overrun: whether the socket has now overrun its bound too often in the window. */
+  private overran(): boolean {
     const now = Date.now();
     const overruns = (this.overruns = (this.overruns ?? []).filter((t) => now - t < OVERRUN_WINDOW_MS));
     overruns.push(now);
-    if (this.limits.maxOverruns > 0 && overruns.length > this.limits.maxOverruns) {
-      // Closed: what it still sends is not read, and what waits is not handled.
-      this.closed = true;
-      if (this.queue) this.queue.length = 0;
-      this.budget.give(this.bytes);
-      this.bytes = 0;
-      this.sink.flooding(this.owner);
-      return;
+    return this.limits.maxOverruns > 0 && overruns.length > this.limits.maxOverruns;
+  }
+
+  /** Closed: what it still sends is not read, and what waits is not handled. */
+  private flood(reason: FloodReason): void {
+    if (!this.paused) {
+      this.paused = true;
+      this.ws.pause();
     }
-    if (this.budget.exhausted) this.budget.whenRoom(this.resume);
+    this.closed = true;
+    if (this.queue) this.queue.length = 0;
+    this.budget.give(this.bytes);
+    this.bytes = 0;
+    this.sink.flooding(this.owner, reason);
   }
 
   private maybeResume(): void {

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { extractToken, TokenService } from '@app/auth';
+import { extractSocketToken, KnownUsers, TokenService } from '@app/auth';
 import { LegacyMessages } from '@app/common';
 import { ChatConfig } from '@app/config';
 import { CHAT_V2_PROTOCOL, ProtocolVersion } from '../protocol/events';
@@ -33,6 +33,7 @@ export class UpgradeAuthorizer implements OnModuleInit {
 
   constructor(
     private readonly tokens: TokenService,
+    private readonly knownUsers: KnownUsers,
     private readonly directory: UserDirectory,
     private readonly config: ChatConfig,
   ) {}
@@ -63,7 +64,13 @@ export class UpgradeAuthorizer implements OnModuleInit {
     if (!this.config.legacyUnauthenticated) {
       let tokenUser: number;
       try {
-        tokenUser = (await this.tokens.verify(extractToken(req.headers, url.searchParams))).userId;
+        const claims = await this.tokens.verify(extractSocketToken(req.headers, url.searchParams));
+        tokenUser = claims.userId;
+        // A token issued before the user's last password change is refused (CONTRACT section 6);
+        // a user that does not exist is answered below, as before.
+        if (claims.userId === userId && !(await this.knownUsers.accepts(claims)) && (await this.knownUsers.exists(userId))) {
+          return { ok: false, status: 401, message: LegacyMessages.notLoggedIn };
+        }
       } catch {
         return { ok: false, status: 401, message: LegacyMessages.notLoggedIn };
       }

@@ -1,3 +1,4 @@
+import { ChatPolicy } from '@app/accounts';
 import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, getSchemaPath, ApiExtraModels } from '@nestjs/swagger';
 import { CurrentUserId, TokenGuard } from '@app/auth';
@@ -26,7 +27,10 @@ const envelope = (model: new () => object, failure: string) => ({
 @Controller('chat_message')
 @UseGuards(TokenGuard)
 export class ConversationsController {
-  constructor(private readonly conversations: ConversationService) {}
+  constructor(
+    private readonly conversations: ConversationService,
+    private readonly policy: ChatPolicy,
+  ) {}
 
   @Post(LIST_PATH)
   @HttpCode(200)
@@ -61,6 +65,8 @@ export class ConversationsController {
   @ApiOkResponse(envelope(ReadPositionDto, 'for a missing or bad friendId or seq, a seq past the end, or no conversation with friendId'))
   async markRead(@CurrentUserId() userId: number, @Query() query: unknown, @Body() body: unknown): Promise<LegacyOk<ReadPositionDto>> {
     const { friendId, seq } = parseMarkReadRequest([query, body]);
+    // A receipt over HTTP is refused like the read frame: BLOCKED, or NOT_FRIENDS under CHAT_POLICY=friends.
+    await this.policy.check(userId, friendId);
     return ok(toReadPosition(await this.conversations.markRead(userId, friendId, seq)));
   }
 }

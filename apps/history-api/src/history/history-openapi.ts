@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { serveOpenApi } from '@app/common';
+import { AccountsHttpModule } from '../accounts/accounts-http.module';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { DevicesModule } from '../devices/devices.module';
 import { HistoryModule } from './history.module';
@@ -29,7 +30,9 @@ export function useHistoryOpenApi(app: INestApplication): void {
         '`{"status":1,"msg":"用户未登录"}`; a bad parameter, or a body over 100 KB or 1000 fields, gets `{"status":1,"msg":"<reason>"}`.\n\n' +
         '**Conversations** (protocol v2, CONTRACT section 4): `get_Conversation_List.do` lists the user\'s conversations, most recent ' +
         'first, with unread counts and read positions, seek-paged by an opaque `cursor`; `mark_Read.do` moves the user\'s read position.\n\n' +
-        '**Push devices** (CONTRACT section 5): `/user/push_token.do` registers a device of the user, `/user/remove_push_token.do` removes one.',
-    include: [HistoryModule, ConversationsModule, DevicesModule],
+        '**Push devices** (CONTRACT section 5): `/user/push_token.do` registers a device of the user, `/user/remove_push_token.do` removes one.\n\n' +
+        '**Accounts and friends** (CONTRACT section 6): sign-in, registration, codes, profile and password under `/user/*.do`, ' +
+        'the follow (`concern`) paths under `/friend/*.do`, and the extensions search.do, block.do, unblock.do, block_List.do.',
+    include: [HistoryModule, ConversationsModule, DevicesModule, AccountsHttpModule],
   });
 }

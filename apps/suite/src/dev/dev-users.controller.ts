@@ -1,17 +1,19 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { UserAccounts } from '@app/accounts';
 import { LegacyOk, ok } from '@app/common';
 import type { UserSummary } from '@app/database';
 import { DevUserRepository } from './dev-user.repository';
+import { LoopbackOnlyGuard } from './loopback-only.guard';
 import { parseListLimit, parseNewUser, parseUserIdParam } from './dev-users.dto';
 
 /**
  * Development only (mounted when CHAT_DEV_MODE=true): what the web client's sign-in page needs
  * to pick or create a user and get a token without the admin CLI. No token is asked: in
- * development anyone on the machine may be anyone.
+ * development anyone on the machine may be anyone (and only on the machine: LoopbackOnlyGuard).
  */
 @ApiExcludeController()
+@UseGuards(LoopbackOnlyGuard)
 @Controller('dev/users')
 export class DevUsersController {
   constructor(

@@ -1,7 +1,8 @@
 import { Controller, HttpCode, Post, Req, UploadedFile, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { TokenGuard } from '@app/auth';
+import { CurrentUserId, TokenGuard } from '@app/auth';
+import { UploadOwnerRepository } from '@app/database';
 import { DomainError, ErrorCode, LegacyOk, ok } from '@app/common';
 import type { Request } from 'express';
 import { toUploadResult, UploadFailDto, UploadOkDto, UploadResultDto } from './dto/upload-result.dto';
@@ -16,7 +17,10 @@ import { UploadMessages } from './upload-messages';
 @UseFilters(UploadExceptionFilter)
 @Controller()
 export class UploadController {
-  constructor(private readonly urls: PublicUrlService) {}
+  constructor(
+    private readonly urls: PublicUrlService,
+    private readonly owners: UploadOwnerRepository,
+  ) {}
 
   @Post('user/upload.do')
   @HttpCode(200)
@@ -45,8 +49,10 @@ export class UploadController {
     description: 'Success `{"status":0,"data":{"uri","url","width","height","thumbUri","thumbUrl"}}` or failure `{"status":1,"msg"}`, both with HTTP 200',
     schema: { oneOf: [{ $ref: getSchemaPath(UploadOkDto) }, { $ref: getSchemaPath(UploadFailDto) }] },
   })
-  upload(@Req() req: Request, @UploadedFile() file?: UploadedImage): LegacyOk<UploadResultDto> {
+  async upload(@Req() req: Request, @CurrentUserId() userId: number, @UploadedFile() file?: UploadedImage): Promise<LegacyOk<UploadResultDto>> {
     if (!file) throw missingFile(req);
+    // Who uploaded it: only one's own upload may become one's avatar (update_user_info.do).
+    await this.owners.record(file.stored.uri, userId, Date.now());
     return ok(toUploadResult(file.stored, this.urls.baseFor(req)));
   }
 }

@@ -191,6 +191,12 @@ describe('ChatClient', () => {
     expect(other.get().friendName).toBe('阿强');
   });
 
+  it('offers the token as a subprotocol beside chat.v2, not in the URL it is given', () => {
+    const { client, factory } = setup();
+    client.start();
+    expect(factory.last.protocols).toEqual(['chat.v2', 'chat.token.t']);
+  });
+
   describe('protocol v2', () => {
     it('reads the list at start and after a connect, and counts a live message above its last position once', async () => {
       const { client, factory, listRequests, setConversations } = setup();

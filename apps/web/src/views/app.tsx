@@ -9,8 +9,8 @@ import { SignIn } from './sign-in';
 // Said by the server in the page: outside development mode /dev/users is never asked.
 const page = readPageConfig(globalThis.document, import.meta.env.DEV);
 
-const socketUrl = (userId: number, token: string): string =>
-  `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/chat/${userId}?token=${encodeURIComponent(token)}`;
+// No token in the URL: the client offers it as the subprotocol `chat.token.<jwt>` (ChatClient).
+const socketUrl = (userId: number): string => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/chat/${userId}`;
 
 /** Signed out: the sign-in page. Signed in: one ChatClient for this tab's user. */
 export function App() {

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { sessionFromToken, Session } from '../chat/session';
 import { HttpApi, UserSummary } from '../protocol/http-api';
+import { PasswordSignIn } from './password-sign-in';
 
 interface Props {
   api: HttpApi;
@@ -76,6 +77,7 @@ export function SignIn({ api, devUsers, onRefreshUsers, onSignIn, notice }: Prop
           {error}
         </p>
       )}
+      <PasswordSignIn onSignIn={onSignIn} />
       {devUsers && (
         <section aria-labelledby="dev-users-heading">
           <h2 id="dev-users-heading">Development mode: choose a user</h2>
@@ -105,7 +107,7 @@ export function SignIn({ api, devUsers, onRefreshUsers, onSignIn, notice }: Prop
         </section>
       )}
       <section aria-labelledby="token-heading">
-        <h2 id="token-heading">{devUsers ? 'Or paste a token' : 'Paste your token'}</h2>
+        <h2 id="token-heading">Or paste a token</h2>
         <form class="stack" onSubmit={paste}>
           <label for="token">Token (JWT)</label>
           <textarea id="token" name="token" rows={3} required spellcheck={false} autoComplete="off" />
