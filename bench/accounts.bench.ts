@@ -16,16 +16,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createConnection as tcpConnect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { SignJWT } from 'jose';
 import { createConnection as mysqlConnect } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { WebSocket } from 'ws';
 import { dataSourceOptions } from '../libs/database/src/data-source-options';
 import { sleep } from '../test/support/wait';
+import { int } from './support/args';
+import { percentile } from './support/stats';
+import { benchTokens } from './support/tokens';
 
 const ROOT = resolve(__dirname, '..');
 const MYSQL_URL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
-const int = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
 const PAIRS = int('BENCH_PAIRS', 200);
 const STEP_MS = int('BENCH_STEP_MS', 3000);
 const ROUNDS = int('BENCH_ROUNDS', 2);
@@ -38,7 +39,6 @@ const RUN_ID = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const TS_NODE = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'];
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
 interface Proc {
@@ -249,11 +249,8 @@ async function benchKnee(databaseUrl: string, admin: Awaited<ReturnType<typeof m
   const blocks: unknown[][] = [];
   for (let i = PAIRS * 2; i < count; i++) blocks.push([ids[i], ids[i % (PAIRS * 2)], Date.now()], [ids[i % (PAIRS * 2)], ids[i], Date.now()]);
   await admin.query(`INSERT INTO \`${database}\`.user_block (blocker, blocked, created_at) VALUES ?`, [blocks]);
-  const key = new TextEncoder().encode(JWT_SECRET);
-  const now = Math.floor(Date.now() / 1000);
-  const users = await Promise.all(
-    ids.map(async (id) => ({ id, token: await new SignJWT({ id }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt(now).setExpirationTime(now + 7200).sign(key) })),
-  );
+  const sign = benchTokens(JWT_SECRET, 7200);
+  const users = await Promise.all(ids.map(async (id) => ({ id, token: await sign(id) })));
 
   const results: Record<string, { load: number; pass: boolean; p99: number; lost: number }[]> = { off: [], on: [] };
   const knees: Record<string, number> = { off: 0, on: 0 };

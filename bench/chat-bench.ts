@@ -33,20 +33,22 @@
 // BENCH_RESULT_NAME=chat (the JSON files' name)  BENCH_SERVER_STDERR=1 (the servers' stderr here)  BENCH_REDIS_URL
 // BENCH_MYSQL_URL  BENCH_NODE_ARGS (extra node flags for the servers, e.g. --cpu-prof)
 // BENCH_GATEWAY_ENV (gateway settings to try, e.g. "CHAT_STORE_SHARDS=2")
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createConnection as tcpConnect } from 'node:net';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { SignJWT } from 'jose';
 import Redis from 'ioredis';
 import { createConnection as mysqlConnect } from 'mysql2/promise';
 import { WebSocket } from 'ws';
 import { sleep } from '../test/support/wait';
+import { int, intList, nodeArgs } from './support/args';
+import { startProcess, stopProcess } from './support/processes';
+import { percentile, percentileOf, round } from './support/stats';
+import { benchTokens } from './support/tokens';
 import { addReadings, difference, GatewayStages, MetricsReading, parseHistograms, stagesOf } from './gateway-stages';
 
 const ROOT = resolve(__dirname, '..');
@@ -64,20 +66,13 @@ const IDLE_OFF = process.env.BENCH_IDLE === 'off';
 const RESULT_NAME = process.env.BENCH_RESULT_NAME ?? 'chat';
 const PUSH_WORKER_MAIN = join(ROOT, 'dist/apps/push-worker/main.js');
 const GC_HOOK = join(ROOT, 'bench/idle-gc-hook.js');
-const LOADS = (process.env.BENCH_LOADS ?? '500,1000,2000,3000,4000,6000,8000,10000,12000,16000,20000,24000,32000')
-  .split(',')
-  .map(Number);
+const LOADS = intList('BENCH_LOADS', [500, 1000, 2000, 3000, 4000, 6000, 8000, 10000, 12000, 16000, 20000, 24000, 32000]);
 const P99_BUDGET_MS = 50;
 const DRAIN_MS = 3000;
 const CLK_TCK = 100;
 const JWT_SECRET = `bench-${randomBytes(16).toString('hex')}`;
 const OPS_TOKEN = `bench-ops-${randomBytes(16).toString('hex')}`;
 const RUN_ID = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
-
-function int(name: string, fallback: number): number {
-  const v = Number(process.env[name]);
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
 
 
 // ---------------------------------------------------------------- processes and /proc
@@ -127,56 +122,23 @@ function mariadbPid(): number | undefined {
   return undefined;
 }
 
-function waitForPort(port: number, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolveWait, reject) => {
-    const attempt = () => {
-      if (child.exitCode !== null) return reject(new Error(`server on ${port} exited with ${child.exitCode}`));
-      const socket = tcpConnect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolveWait();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`nothing listening on ${port} after ${timeoutMs} ms`));
-        else setTimeout(attempt, 100);
-      });
-    };
-    attempt();
-  });
-}
-
 async function startServer(name: string, args: string[], env: Record<string, string>, port: number, gcHook = false): Promise<Proc> {
-  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   // gcHook: the idle measure asks for a full collection before each memory reading.
   const hook = gcHook ? ['--expose-gc', '-r', GC_HOOK] : [];
-  const child = spawn(process.execPath, [...nodeArgs, ...hook, ...args], {
+  const proc = await startProcess({
+    name,
+    args: [...nodeArgs(), ...hook, ...args],
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', process.env.BENCH_SERVER_STDERR === '1' ? 'inherit' : 'pipe', ...(gcHook ? (['ipc'] as const) : [])],
+    ready: { port },
+    stderr: process.env.BENCH_SERVER_STDERR === '1' ? 'inherit' : 'pipe',
+    ipc: gcHook,
   });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
-  try {
-    await waitForPort(port, child);
-  } catch (e) {
-    child.kill('SIGKILL');
-    throw new Error(`${name} did not start: ${(e as Error).message}\n${stderr}`);
-  }
-  return { name, pid: child.pid!, child };
+  return proc;
 }
 
 async function stopServer(proc: Proc): Promise<void> {
-  const child = proc.child;
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, sleep(10_000)]);
-  if (child.exitCode === null) child.kill('SIGKILL');
+  if (proc.child) await stopProcess({ child: proc.child }, 10_000);
 }
 
 // ---------------------------------------------------------------- targets
@@ -308,7 +270,7 @@ async function gatewayTarget(redis: Proc | undefined, withPush = false): Promise
   let worker: Proc | undefined;
   const { database, admin } = db;
   const databaseUrl = db.url;
-  const key = new TextEncoder().encode(JWT_SECRET);
+  const sign = benchTokens(JWT_SECRET, 3600);
   const mariadb = mariadbPid();
   let migrated = false;
   let phone = 13_000_000_000;
@@ -359,17 +321,7 @@ async function gatewayTarget(redis: Proc | undefined, withPush = false): Promise
         )) as unknown as [{ insertId: number; affectedRows: number }];
         for (let i = 0; i < result.affectedRows; i++) ids.push(result.insertId + i);
       }
-      const now = Math.floor(Date.now() / 1000);
-      return Promise.all(
-        ids.map(async (id) => ({
-          id,
-          token: await new SignJWT({ id })
-            .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-            .setIssuedAt(now)
-            .setExpirationTime(now + 3600)
-            .sign(key),
-        })),
-      );
+      return Promise.all(ids.map(async (id) => ({ id, token: await sign(id) })));
     },
     url: (port, user) => `ws://127.0.0.1:${port}/chat/${user.id}?token=${user.token}`,
     extraProcs: () => [...(worker ? [worker] : []), ...(redis ? [redis] : []), ...(mariadb ? [{ name: 'mariadb', pid: mariadb }] : [])],
@@ -529,13 +481,8 @@ class Recorder {
   }
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
-const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+// The medians of rounds are nearest-rank (the lower middle of an even count), as the reports always were.
+const median = (values: number[]) => percentileOf(values, 50);
 
 async function runRound(session: Session, rate: number, durationMs: number, tag: string): Promise<RoundResult> {
   const { pairs, recorder, procs, target } = session;

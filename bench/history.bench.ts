@@ -35,6 +35,8 @@ import { MIGRATIONS } from '@app/entities';
 import { toPageInfo } from '@app/pagination';
 import { HistoryApiModule } from '../apps/history-api/src/history-api.module';
 import { parseHistoryRequest } from '../apps/history-api/src/history/dto/history-request.dto';
+import { int } from './support/args';
+import { mean, percentile, round } from './support/stats';
 
 const ROOT = resolve(__dirname, '..');
 const MYSQL_URL = (process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306').replace(/\/$/, '');
@@ -59,16 +61,6 @@ const A_SIDE_CONVERSATIONS = 10;
 /** The user of the conversation-list scenarios, and the first of its friends. */
 const L = 3 + BACKGROUND_USERS;
 const FIRST_FRIEND_OF_L = L + 1;
-
-function int(name: string, fallback: number): number {
-  const v = Number(process.env[name]);
-  return Number.isInteger(v) && v > 0 ? v : fallback;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 const BASE_TIME = Date.UTC(2019, 0, 1);
 /** Wall-clock string `seconds` after 2019-01-01 00:00:00 (the column holds zone-less wall clock). */
@@ -284,14 +276,13 @@ async function measureGroup(base: string, token: string, group: Scenario[]): Pro
   const warmup = Math.max(2, Math.min(30, Math.floor(samples / 10)));
   for (let i = 0; i < warmup; i++) for (const s of group) await request(`${base}${s.path}`, s.token ?? token, s.form);
   const deadline = performance.now() + SCENARIO_MS * group.length;
-  for (let round = 0; round < samples && performance.now() < deadline; round++) {
+  for (let pass = 0; pass < samples && performance.now() < deadline; pass++) {
     for (const [i, s] of group.entries()) {
       const t0 = performance.now();
       await request(`${base}${s.path}`, s.token ?? token, s.form);
       times[i].push(performance.now() - t0);
     }
   }
-  const round = (v: number) => Math.round(v * 100) / 100;
   return group.map((s, i) => {
     const t = times[i].sort((x, y) => x - y);
     return {
@@ -299,10 +290,10 @@ async function measureGroup(base: string, token: string, group: Scenario[]): Pro
       impl: s.impl,
       request: s.form,
       samples: t.length,
-      p50: round(percentile(t, 50)),
-      p99: round(percentile(t, 99)),
-      mean: round(t.reduce((a, b) => a + b, 0) / t.length),
-      max: round(t[t.length - 1]),
+      p50: round(percentile(t, 50), 2),
+      p99: round(percentile(t, 99), 2),
+      mean: round(mean(t), 2),
+      max: round(t[t.length - 1], 2),
     };
   });
 }

@@ -14,35 +14,36 @@
 //
 // PUSH_* settings in the environment reach the gateway and the workers (recorded in the JSON).
 // Everything talks to 127.0.0.1 only; every wait is bounded.
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SignJWT } from 'jose';
 import { createConnection as mysqlConnect } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { WebSocket } from 'ws';
 import { dataSourceOptions } from '@app/database';
 import { verifyWebhook } from '../apps/push-worker/src/providers/webhook-signature';
+import { int, nodeArgs } from './support/args';
+import { startProcess, stopProcess } from './support/processes';
+import { percentile } from './support/stats';
+import { benchTokens } from './support/tokens';
 
 const ROOT = resolve(__dirname, '..');
 const MYSQL_URL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
-const int = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
 const USERS = int('BENCH_PUSH_USERS', 1000);
 const SENDERS = int('BENCH_PUSH_SENDERS', 50);
 const MESSAGES = int('BENCH_PUSH_MESSAGES', 10_000);
 const WORKERS = int('BENCH_PUSH_WORKERS', 2);
 const WINDOW = int('BENCH_PUSH_WINDOW', 20);
 const ROUNDS = int('BENCH_PUSH_ROUNDS', 1);
-const DELAY_MS = int('BENCH_PUSH_DELAY_MS', 3000);
+const DELAY_MS = int('BENCH_PUSH_DELAY_MS', 3000, { min: 0 });
 const JWT_SECRET = `bench-${randomBytes(16).toString('hex')}`;
 const HOOK_SECRET = `hook-${randomBytes(16).toString('hex')}`;
 const SOURCE = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'];
-// BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the gateway and the workers.
-const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const signToken = benchTokens(JWT_SECRET, 3600);
 
 // BENCH_PUSH_KNEE (1): afterwards, the chat knee with push on beside off, in one run of the chat
 // bench (bench/chat-bench.ts, targets gateway and gateway-push, alternating rounds; BENCH_LOADS and
@@ -52,7 +53,7 @@ const KNEE = process.env.BENCH_PUSH_KNEE !== '0';
 /** Runs the chat bench on the gateway with push off and on; answers the two knees. */
 function chatKnee(): { kneeOff: number | null; kneeOn: number | null; jobs: Record<string, number>; notificationsSent: number; levels: Record<string, unknown>[] } | string {
   process.stdout.write('\nchat knee with push on beside off (bench/chat-bench.ts):\n');
-  const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'bench/chat-bench.ts'], {
+  const run = spawnSync(process.execPath, [...SOURCE, 'bench/chat-bench.ts'], {
     cwd: ROOT,
     env: { ...process.env, BENCH_TARGETS: 'gateway,gateway-push', BENCH_IDLE: 'off', BENCH_RESULT_NAME: 'push-chat', BENCH_LOADS: process.env.BENCH_LOADS ?? '1000,2000,3000,4000,6000' },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -68,35 +69,25 @@ function chatKnee(): { kneeOff: number | null; kneeOn: number | null; jobs: Reco
 
 type Arrival = { pushId: string; userId: number; count: number; at: number; verified: boolean };
 
-function startProcess(main: string, env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...NODE_ARGS, ...SOURCE, main], {
+async function startServer(main: string, env: Record<string, string>, port: number): Promise<ChildProcess> {
+  const { child } = await startProcess({
+    name: main,
+    args: [...nodeArgs(), ...SOURCE, main],
     cwd: ROOT,
     env: { ...process.env, TS_NODE_PROJECT: 'tsconfig.json', PORT: String(port), HOST: '127.0.0.1', JWT_SECRET, CHAT_DEV_MODE: 'false', DATABASE_RUN_MIGRATIONS: 'false', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', CHAT_RATE_LIMIT_COUNT: '0', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    ready: { url: `http://127.0.0.1:${port}/health/ready`, status: 200 },
+    timeoutMs: 90_000,
   });
-  const deadline = Date.now() + 90_000;
-  return new Promise((ok, fail) => {
-    const poll = async () => {
-      if (child.exitCode !== null) return fail(new Error(`${main} exited with ${child.exitCode}`));
-      const res = await fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(1000) }).catch(() => null);
-      if (res?.status === 200) return ok(child);
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        return fail(new Error(`${main} not ready in 90 s`));
-      }
-      setTimeout(() => void poll(), 200);
-    };
-    void poll();
-  });
+  return child;
 }
 
-const stop = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null ? r() : (c.once('exit', () => r()), c.kill('SIGTERM'))));
+// Bounded: a process that ignores SIGTERM for 30 s is killed.
+const stop = (child: ChildProcess) => stopProcess({ child }, 30_000);
 let nextPort = 20000 + Math.floor(Math.random() * 20000);
 const port = () => nextPort++;
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 
 async function openSender(wsUrl: string, id: number): Promise<WebSocket> {
-  const token = await new SignJWT({ id }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(JWT_SECRET));
+  const token = await signToken(id);
   const ws = new WebSocket(`${wsUrl}/chat/${id}?token=${token}`, ['chat.v2']);
   await new Promise<void>((ok, fail) => {
     ws.once('open', () => ok());
@@ -185,9 +176,9 @@ async function main(): Promise<void> {
           recipients.flatMap((r) => [r, `bench-${r}`]),
         );
         const gwPort = port();
-        const gw = await startProcess('apps/chat-gateway/src/main.ts', mode === 'on' ? push : base, gwPort);
+        const gw = await startServer('apps/chat-gateway/src/main.ts', mode === 'on' ? push : base, gwPort);
         children.push(gw);
-        const workers = mode === 'on' ? await Promise.all([...Array(WORKERS).keys()].map(() => startProcess('apps/push-worker/src/main.ts', push, port()))) : [];
+        const workers = mode === 'on' ? await Promise.all([...Array(WORKERS).keys()].map(() => startServer('apps/push-worker/src/main.ts', push, port()))) : [];
         children.push(...workers);
         const before = arrivals.length;
         const ms = await load(`ws://127.0.0.1:${gwPort}`, senders, recipients, MESSAGES, `r${round}${mode}`);
@@ -211,7 +202,7 @@ async function main(): Promise<void> {
             allSigned: mine.every((a) => a.verified),
             jobStates: jobs.reduce<Record<string, number>>((m, j) => ((m[j.state] = (m[j.state] ?? 0) + 1), m), {}),
             notificationsPerSecond: Math.round((mine.length * 1000) / Math.max(1, lastAt - firstDue)),
-            beyondDelayMs: { p50: pct(beyond, 50), p99: pct(beyond, 99), max: beyond[beyond.length - 1] },
+            beyondDelayMs: { p50: percentile(beyond, 50), p99: percentile(beyond, 99), max: beyond[beyond.length - 1] },
           });
         } else rounds.push(chat);
         for (const c of [gw, ...workers]) await stop(c);

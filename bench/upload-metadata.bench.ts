@@ -20,11 +20,13 @@ import { performance } from 'node:perf_hooks';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
+import { int } from './support/args';
+import { median, round } from './support/stats';
 import { makePhoto, PHOTOS } from './upload-photos';
 
 type Method = 'strip' | 'reencode' | 'thumbnail';
 const METHODS: Method[] = ['strip', 'reencode', 'thumbnail'];
-const ROUNDS = Number(process.env.BENCH_META_ROUNDS ?? 5);
+const ROUNDS = int('BENCH_META_ROUNDS', 5);
 
 export interface MethodResult {
   photo: string;
@@ -124,11 +126,7 @@ async function psnr(photo: Buffer): Promise<QualityResult & { photo: string }> {
   };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const r1 = (v: number) => Math.round(v * 10) / 10;
+const r1 = (v: number) => round(v, 1);
 
 /** Runs every method on every photo; answers the results (also printed as a table). */
 export async function runMetadataBench(): Promise<{ methods: MethodResult[]; quality: QualityResult[] }> {
@@ -166,7 +164,7 @@ export async function runMetadataBench(): Promise<{ methods: MethodResult[]; qua
             megapixels,
             bytes: photo.length,
             wallMsPerImageMedian: r1(median(mine.map((r) => r.wallMsPerImage))),
-            cpuMsPerMegapixelMedian: Math.round(median(mine.map((r) => r.cpuMsPerMegapixel)) * 100) / 100,
+            cpuMsPerMegapixelMedian: round(median(mine.map((r) => r.cpuMsPerMegapixel)), 2),
             peakRssGrowthMbMax: r1(Math.max(...mine.map((r) => r.peakRssGrowthMb))),
             runs: mine,
           });

@@ -28,18 +28,21 @@
 // Settings (environment): BENCH_ROUNDS=7 BENCH_REQUESTS_1MB_C1=20 BENCH_REQUESTS_1MB_C8=40
 // BENCH_REQUESTS_10MB_C1=4 BENCH_REQUESTS_10MB_C8=8 BENCH_TARGETS=baseline,upload-api,upload-api-on-request
 // BENCH_STRIP_VS_REENCODE=1 (0 skips the comparison)
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { SignJWT } from 'jose';
 import { DataSource } from 'typeorm';
 import { ModuleKind, ScriptTarget, transpileModule } from 'typescript';
 import { freePort } from '../test/support/free-port';
 import { sleep } from '../test/support/wait';
+import { int } from './support/args';
+import { startProcess, stopProcess } from './support/processes';
+import { median, round } from './support/stats';
+import { benchTokens } from './support/tokens';
 import { runMetadataBench } from './upload-metadata.bench';
 import { makePhoto, PHOTOS } from './upload-photos';
 import { exifTags, metadataTags } from '../libs/storage/test/exiftool';
@@ -55,11 +58,6 @@ const GOAL_RSS_GROWTH_MB = 100;
 const GOAL_SCENARIO = '10 MB x c8';
 // Throughput of an upload API against the raw busboy baseline, medians of the same rounds.
 const GOAL_RATIO = 0.8;
-
-function int(name: string, fallback: number): number {
-  const v = Number(process.env[name]);
-  return Number.isFinite(v) && v > 0 ? Math.floor(v) : fallback;
-}
 
 interface Scenario {
   label: string;
@@ -123,24 +121,6 @@ function resetPeak(pid: number): boolean {
   }
 }
 
-async function waitForHttp(port: number, child: ChildProcess, name: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}`);
-    const up = await new Promise<boolean>((res) => {
-      const req = request({ host: '127.0.0.1', port, path: '/health', method: 'GET', timeout: 1000 }, (r) => {
-        r.resume();
-        res(true);
-      });
-      req.on('error', () => res(false));
-      req.end();
-    });
-    if (up) return;
-    await sleep(100);
-  }
-  throw new Error(`${name} did not start within 30 s`);
-}
-
 async function startServer(name: string, workDir: string): Promise<Server> {
   const port = await freePort();
   const dir = join(workDir, name);
@@ -152,21 +132,17 @@ async function startServer(name: string, workDir: string): Promise<Server> {
     UPLOAD_DIR: dir,
     NODE_ENV: 'production',
   };
-  let child: ChildProcess;
+  let command: { args: string[]; env: NodeJS.ProcessEnv };
   if (name === 'baseline') {
     // Plain node on transpiled JavaScript, like the app's build: under ts-node the baseline would
     // carry the TypeScript compiler in its heap and pay for it in every garbage collection.
     const js = join(workDir, 'upload-baseline-server.js');
     writeFileSync(js, transpileModule(readFileSync(BASELINE_SOURCE, 'utf8'), { compilerOptions: { module: ModuleKind.CommonJS, target: ScriptTarget.ES2022, esModuleInterop: true } }).outputText);
-    child = spawn(process.execPath, [js], {
-      cwd: ROOT,
-      env: { ...env, NODE_PATH: join(ROOT, 'node_modules') },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    command = { args: [js], env: { ...env, NODE_PATH: join(ROOT, 'node_modules') } };
   } else {
     if (!existsSync(APP_MAIN)) throw new Error(`${APP_MAIN} is missing: run nest build upload-api first`);
-    child = spawn(process.execPath, [APP_MAIN], {
-      cwd: ROOT,
+    command = {
+      args: [APP_MAIN],
       env: {
         ...env,
         JWT_SECRET,
@@ -181,31 +157,22 @@ async function startServer(name: string, workDir: string): Promise<Server> {
         // The token check looks its user up: a database of the bench's own (migrated at boot).
         DATABASE_URL: `sqlite:${join(workDir, `chat-${name}.sqlite`)}`,
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    };
   }
-  await waitForHttp(port, child, name);
+  const { child } = await startProcess({ name, ...command, cwd: ROOT, ready: { url: `http://127.0.0.1:${port}/health` } });
   const server: Server = { name, port, dir, child };
   if (name !== 'baseline') {
     const db = await new DataSource({ type: 'better-sqlite3', database: join(workDir, `chat-${name}.sqlite`) }).initialize();
     await db.query("INSERT INTO `user` (name, phone, update_time, create_time) VALUES ('bench', '13000000000', '2024-01-01 00:00:00', '2024-01-01 00:00:00')");
     const userId = Number(((await db.query("SELECT id FROM `user` WHERE phone = '13000000000'")) as { id: number }[])[0].id);
     await db.destroy();
-    server.token = await new SignJWT({ id: userId })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(JWT_SECRET));
+    server.token = await benchTokens(JWT_SECRET, 3600)(userId);
   }
   return server;
 }
 
 async function stopServer(server: Server): Promise<void> {
-  if (server.child.exitCode !== null) return;
-  const exited = new Promise((r) => server.child.once('exit', r));
-  server.child.kill('SIGTERM');
-  await Promise.race([exited, sleep(5000)]);
-  if (server.child.exitCode === null) server.child.kill('SIGKILL');
+  await stopProcess(server, 5000);
 }
 
 // ---------------------------------------------------------------- payloads and requests
@@ -295,10 +262,6 @@ interface Result {
   metadataStrippedEveryRound?: boolean;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function runScenario(server: Server, scenario: Scenario, file: string, pass: number): Promise<Run> {
   const pid = server.child.pid!;
@@ -416,7 +379,6 @@ async function storedWithoutMetadata(dir: string): Promise<boolean> {
   return true;
 }
 
-const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));

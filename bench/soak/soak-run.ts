@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { SignJWT } from 'jose';
 import { sleep } from '../../test/support/wait';
+import { benchTokens } from '../support/tokens';
 import { checkSoak, failuresOf } from './checker';
 import { SoakCluster } from './cluster';
 import type { SoakFindings } from './checker';
@@ -64,13 +64,8 @@ export async function runSoak(settings: SoakSettings, log: (line: string) => voi
     });
     const ids = await db.addUsers(settings.users, 13_900_000_000);
     const probeIds = await db.addUsers(2, 13_800_000_000);
-    const key = new TextEncoder().encode(jwtSecret);
-    const now = Math.floor(Date.now() / 1000);
-    const ttl = Math.ceil((settings.durationMs + settings.settleMs) / 1000) + 3600;
-    const sign = async (id: number): Promise<ProbeUser> => ({
-      id,
-      token: await new SignJWT({ id }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt(now).setExpirationTime(now + ttl).sign(key),
-    });
+    const token = benchTokens(jwtSecret, Math.ceil((settings.durationMs + settings.settleMs) / 1000) + 3600);
+    const sign = async (id: number): Promise<ProbeUser> => ({ id, token: await token(id) });
     const users = await Promise.all(ids.map(sign));
     const prober = await sign(probeIds[0]);
     const ports = cluster.ports;

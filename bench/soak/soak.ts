@@ -14,6 +14,7 @@
 // replica environment) SOAK_DUMP=<file> (every send, receipt and row as JSON, to study a
 // failure). Exit status 1 when the verdict is FAIL.
 import { join, resolve } from 'node:path';
+import { onShutdown } from '../support/processes';
 import { SoakCluster } from './cluster';
 import { printReport, writeReport } from './report';
 import { runSoak } from './soak-run';
@@ -23,14 +24,7 @@ const ROOT = resolve(__dirname, '..', '..');
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 // Whatever happens, no replica or redis-server outlives this process.
-process.on('exit', () => SoakCluster.killAllNow());
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`\n${signal}: stopping every process of the soak`);
-    SoakCluster.killAllNow();
-    process.exit(130);
-  });
-}
+onShutdown(() => SoakCluster.killAllNow(), log);
 
 async function main(): Promise<void> {
   const settings = soakSettingsFromEnv();
