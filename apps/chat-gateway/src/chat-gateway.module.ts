@@ -18,6 +18,7 @@ import { Confirmations } from './delivery/confirmations.service';
 import { ConversationFlow } from './delivery/conversation-flow';
 import { DeliveredPositions } from './delivery/delivered-positions.service';
 import { DeliveryService } from './delivery/delivery.service';
+import { OwnSendEcho } from './delivery/own-send-echo';
 import { SocketRegistry } from './delivery/socket-registry';
 import { UserSubscriptions } from './delivery/user-subscriptions';
 import { FrameDispatcher } from './handlers/frame-dispatcher';
@@ -59,6 +60,7 @@ import { UserDirectory } from './shared/user-directory.service';
     RateLimiter,
     UserDirectory,
     DeliveryService,
+    OwnSendEcho,
     ConversationFlow,
     BusResync,
     SocketRegistry,

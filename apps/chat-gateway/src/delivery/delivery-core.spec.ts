@@ -9,6 +9,7 @@ import { Confirmations } from './confirmations.service';
 import { ConversationFlow, GAP_WAIT_MS } from './conversation-flow';
 import type { DeliveredPositions } from './delivered-positions.service';
 import { DeliveryService } from './delivery.service';
+import { OwnSendEcho } from './own-send-echo';
 import { SocketRegistry } from './socket-registry';
 import { UserSubscriptions } from './user-subscriptions';
 
@@ -137,13 +138,14 @@ function core(config: Partial<ChatConfig> = {}) {
   const resync = new BusResync(registry, conversations, flow, settings);
   const service = new DeliveryService(bus, registry, new UserSubscriptions(bus), conversations, flow, resync, confirmations, positions, settings, metrics);
   service.onModuleInit();
+  const echo = new OwnSendEcho(registry, flow);
   /** Stores a message and publishes it, as the send path does. */
   const send = async (senderId: number, text: string, origin?: string) => {
     const m = store.add(senderId, text);
     await bus.publish([m.to, m.senderId], { type: 'message', ...m, originSocket: origin });
     return m;
   };
-  return { bus, store, service, recorded, send };
+  return { bus, store, service, echo, recorded, send };
 }
 
 describe('delivery core (fake bus, store and sockets)', () => {
@@ -203,14 +205,14 @@ describe('delivery core (fake bus, store and sockets)', () => {
   });
 
   it("gives a second device the user's own sends from another device, never back to the sending socket", async () => {
-    const { service, send } = core();
+    const { service, echo, send } = core();
     const phone = new FakeSocket('r/1');
     const laptop = new FakeSocket('r/2');
     await service.attach(phone);
     await service.attach(laptop);
-    service.noteSending(phone, FRIEND);
+    echo.sending(phone, FRIEND);
     const m = await send(USER, 'from the phone', phone.id);
-    service.noteSent(phone, m);
+    echo.sent(phone, m);
     await send(FRIEND, 'reply');
     await flush();
     expect(phone.texts).toEqual(['reply']);

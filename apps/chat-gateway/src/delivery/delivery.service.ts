@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { BusEvent, BusMessage, MESSAGE_BUS, MessageBus } from '@app/bus';
 import { withTimeout } from '@app/common';
 import { ChatConfig } from '@app/config';
-import { ConversationRepository, StoredMessage } from '@app/database';
+import { ConversationRepository } from '@app/database';
 import type { ServerEvent } from '../protocol/events';
 import { ChatMetrics } from '../shared/chat-metrics.service';
 import { BusResync } from './bus-resync';
@@ -111,27 +111,6 @@ export class DeliveryService implements OnModuleInit {
     void this.positions.settled(userId, CONFIRM_LOCAL_MS).then(() => {
       if (!this.registry.count(userId)) this.subscriptions.release(userId);
     });
-  }
-
-  /** A send of this socket to `friendId` is on its way to the database. */
-  noteSending(socket: ChatSocket, friendId: number): void {
-    this.registry.sessionOf(socket)?.ownSends().sending(friendId);
-  }
-
-  /** This socket's send was stored: it has that position and must never get it back. */
-  noteSent(socket: ChatSocket, message: StoredMessage): void {
-    const session = this.registry.sessionOf(socket);
-    if (!session) return;
-    const parked = session.ownSends(false)?.settled(message.to);
-    if (message.seq !== undefined) this.flow.offer(session, message.to, { kind: 'own', seq: message.seq });
-    if (parked) this.flow.apply(session, message.to, session.order(message.to).readDone(parked));
-  }
-
-  /** This socket's send to `friendId` was not stored. */
-  noteSendFailed(socket: ChatSocket, friendId: number): void {
-    const session = this.registry.sessionOf(socket);
-    const parked = session?.ownSends(false)?.settled(friendId);
-    if (session && parked) this.flow.apply(session, friendId, session.order(friendId).readDone(parked));
   }
 
   /** Shutdown: nothing more reaches this replica's sockets; what they did not get stays undelivered. */

@@ -3,7 +3,7 @@ import { ChatClock, DomainError, ErrorCode } from '@app/common';
 import { ChatConfig } from '@app/config';
 import { StoredMessage } from '@app/database';
 import type { ChatSocket } from '../delivery/chat-socket';
-import { DeliveryService } from '../delivery/delivery.service';
+import { OwnSendEcho } from '../delivery/own-send-echo';
 import { SocketRegistry } from '../delivery/socket-registry';
 import { ackFrame, ReplyFrame, SendCommand } from '../protocol/frame-codec';
 import { refusalFrame } from '../protocol/refusal-frames';
@@ -29,7 +29,7 @@ export class SocketSender {
 
   constructor(
     private readonly sends: SendService,
-    private readonly delivery: DeliveryService,
+    private readonly echo: OwnSendEcho,
     private readonly registry: SocketRegistry,
     private readonly clock: ChatClock,
     private readonly config: ChatConfig,
@@ -51,7 +51,7 @@ export class SocketSender {
       reply(refusalFrame(e, this.clock.wallClock(), command.to, command.clientMsgId));
       return;
     }
-    this.delivery.noteSending(socket, command.to);
+    this.echo.sending(socket, command.to);
     // Not awaited: the next frame is read while this one is stored; order holds because the
     // writer stores each conversation in call order.
     void this.sends
@@ -75,7 +75,7 @@ export class SocketSender {
         } else {
           this.metrics.framesIn.inc({ outcome: 'failed' });
         }
-        this.delivery.noteSendFailed(socket, command.to);
+        this.echo.failed(socket, command.to);
         reply(refusalFrame(outcome.error, this.clock.wallClock(), command.to, command.clientMsgId));
         return;
       case 'late':
@@ -83,7 +83,7 @@ export class SocketSender {
         reply(refusalFrame(outcome.error, this.clock.wallClock(), command.to, command.clientMsgId));
         // The database may yet say it stored it: then it is this socket's position, acked late.
         void outcome.later.then((m) => {
-          if (!m) return this.delivery.noteSendFailed(socket, command.to);
+          if (!m) return this.echo.failed(socket, command.to);
           this.stored(socket, command, m, reply);
           if (!command.clientMsgId || !socket.isOpen) this.reportUnanswered(socket, command, m);
         });
@@ -107,7 +107,7 @@ export class SocketSender {
   }
 
   private stored(socket: ChatSocket, command: SendCommand, m: StoredMessage, reply: Reply): void {
-    this.delivery.noteSent(socket, m);
+    this.echo.sent(socket, m);
     if (command.clientMsgId) reply(ackFrame(command.clientMsgId, m, socket.version));
   }
 
