@@ -369,7 +369,7 @@ export class ChatClient {
         this.conversations.get(entry.to)?.set((s) => applyAck(s, frame));
         if (frame.seq !== undefined) {
           const seq = frame.seq;
-          this.list.set((l) => listMessage(l, { id: frame.id, seq, senderId: this.me, to: entry.to, sender: this.myName, text: entry.text, time: frame.time }));
+          this.list.set((l) => listMessage(l, { id: frame.id, seq, senderId: this.me, to: entry.to, sender: this.myName, text: entry.text, time: frame.time }, this.conversations.get(entry.to)?.get().friendName));
         }
         return;
       }
