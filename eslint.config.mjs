@@ -74,4 +74,21 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)apps(/|$)', message: 'libs never import apps: move what both need into a lib.' }] }],
     },
   },
+  {
+    // The libs' floor: config, entities, pagination and storage import no lib; ops, bus and common
+    // only config (and common ops); the libs built on them (database, auth, accounts,
+    // conversations) are never imported back, so no cycle forms among the libs.
+    files: ['libs/config/**/*.ts', 'libs/entities/**/*.ts', 'libs/pagination/**/*.ts', 'libs/storage/**/*.ts', 'libs/ops/**/*.ts', 'libs/bus/**/*.ts', 'libs/common/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '(^|/)apps(/|$)', message: 'libs never import apps: move what both need into a lib.' },
+            { regex: '^@app/(database|auth|accounts|conversations)$', message: 'a lib of the floor never imports one built on it (a cycle): pass what it needs in, or move it down.' },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -126,6 +126,11 @@ function gatewaySuite(engine: string, databaseUrl: () => string, cleanup: () => 
         ['a to with spaces', () => '{"to":" 6","text":"x"}', 'INVALID_FRAME', /正整数/],
         ['a message to oneself', (a) => JSON.stringify({ to: a.id, text: 'note to self' }), 'RECIPIENT_IS_SENDER', /自己/],
         ['a text of only zero-width spaces', (a, b) => JSON.stringify({ to: b.id, text: '\u200b\u200b\u200b' }), 'TEXT_EMPTY', /不能为空/],
+        ['a text of only Hangul fillers', (a, b) => JSON.stringify({ to: b.id, text: '\u3164\u3164\u3164' }), 'TEXT_EMPTY', /不能为空/],
+        ['a text of only blank Braille', (a, b) => JSON.stringify({ to: b.id, text: '\u2800\u2800' }), 'TEXT_EMPTY', /不能为空/],
+        ['a text of only combining marks', (a, b) => JSON.stringify({ senderId: String(a.id), to: String(b.id), text: '\u0301\u0301\u0308' }, null, 2), 'TEXT_EMPTY', /不能为空/],
+        ['a text of only NUL', (a, b) => `{"to":${b.id},"text":"\\u0000"}`, 'TEXT_INVALID', /NUL/],
+        ['a text holding NUL', (a, b) => `{"senderId":${a.id},"to":${b.id},"text":"hi\\u0000there"}`, 'TEXT_INVALID', /NUL/],
         ['a lone surrogate', (a, b) => `{"to":${b.id},"text":"broken \\ud800 text"}`, 'TEXT_INVALID', /surrogate/],
         ['an unknown frame type', (a, b) => JSON.stringify({ type: 'poke', friendId: b.id }), 'UNKNOWN_TYPE', /poke/],
       ];
@@ -233,16 +238,20 @@ function gatewaySuite(engine: string, databaseUrl: () => string, cleanup: () => 
         await again.expectSilence();
       });
 
-      it('reaches every socket of the recipient and the sender’s other devices, not the sending socket', async () => {
+      it('reaches every socket of the recipient and the sender’s other v2 devices, not the sending socket nor its other legacy ones', async () => {
         const a = await suite.newUser();
         const b = await suite.newUser();
         const a1 = await open(a);
         const a2 = await open(a);
+        const a3 = await TestClient.openV2(chatUrl(suite.wsUrl, a.id, a.token));
+        clients.push(a3);
         const b1 = await open(b);
         const b2 = await open(b);
         a1.send({ to: b.id, text: 'to all devices' });
-        for (const c of [b1, b2, a2]) await expect(c.next()).resolves.toMatchObject({ text: 'to all devices', senderId: a.id, to: b.id });
-        await a1.expectSilence();
+        for (const c of [b1, b2, a3]) await expect(c.next()).resolves.toMatchObject({ text: 'to all devices', senderId: a.id, to: b.id });
+        // An unchanged app would show its own words as the friend's.
+        b1.send({ to: a.id, text: 'answer' });
+        for (const c of [a1, a2]) await expect(c.next()).resolves.toMatchObject({ text: 'answer', senderId: b.id });
       });
 
       it('acks a clientMsgId once stored and stores a repeated one once, acking it with the same id', async () => {

@@ -141,6 +141,46 @@ describeMariaDb('push on MariaDB', () => {
       expect(receiver.forUser(b.id)).toHaveLength(1);
     });
 
+    it("removes only the notification's own devices named in a 410's goneTokens, never another user's", async () => {
+      const [a, b, c] = [await app.newUser(), await app.newUser(), await app.newUser()];
+      await post(app, '/user/push_token.do', b.token, { platform: 'fcm', deviceToken: `b1-${b.id}` });
+      await post(app, '/user/push_token.do', b.token, { platform: 'fcm', deviceToken: `b2-${b.id}` });
+      await post(app, '/user/push_token.do', c.token, { platform: 'fcm', deviceToken: `c-${c.id}` });
+      receiver.answer = (p) => (p.userId === b.id ? { status: 410, body: { goneTokens: [`b1-${b.id}`, `c-${c.id}`] } } : 200);
+      const sender = await connect(a);
+      await burst(sender, a.id, b.id, 1, 'gone-named');
+      await eventually(() => jobsOf(ds, b.id), finished);
+      receiver.answer = () => 200;
+      expect(await ds.query('SELECT device_token FROM push_device WHERE user_id = ?', [b.id])).toEqual([{ device_token: `b2-${b.id}` }]);
+      expect(await ds.query('SELECT device_token FROM push_device WHERE user_id = ?', [c.id])).toEqual([{ device_token: `c-${c.id}` }]);
+    });
+
+    it('keeps at most PUSH_MAX_DEVICES_PER_USER (10) devices per user, dropping the least recently registered', async () => {
+      const [a, b] = [await app.newUser(), await app.newUser()];
+      for (let i = 1; i <= 12; i++) await post(app, '/user/push_token.do', b.token, { platform: 'fcm', deviceToken: `cap${i}-${b.id}` });
+      // Registered again: the most recent now.
+      await post(app, '/user/push_token.do', b.token, { platform: 'fcm', deviceToken: `cap3-${b.id}` });
+      await post(app, '/user/push_token.do', b.token, { platform: 'fcm', deviceToken: `cap13-${b.id}` });
+      const kept = ((await ds.query('SELECT device_token FROM push_device WHERE user_id = ? ORDER BY id', [b.id])) as { device_token: string }[]).map((r) => r.device_token);
+      expect(kept.sort()).toEqual([3, 5, 6, 7, 8, 9, 10, 11, 12, 13].map((i) => `cap${i}-${b.id}`).sort());
+      const sender = await connect(a);
+      await burst(sender, a.id, b.id, 1, 'capped');
+      await eventually(() => jobsOf(ds, b.id), finished);
+      expect(receiver.forUser(b.id)[0].devices).toHaveLength(10);
+    });
+
+    it("moves a token registered by another user to that user: its previous user is no longer pushed to with it", async () => {
+      const [a, b, c] = [await app.newUser(), await app.newUser(), await app.newUser()];
+      await post(app, '/user/push_token.do', b.token, { platform: 'apns', deviceToken: `shared-${b.id}` });
+      await post(app, '/user/push_token.do', c.token, { platform: 'apns', deviceToken: `shared-${b.id}` });
+      const sender = await connect(a);
+      await burst(sender, a.id, b.id, 1, 'to-b');
+      await burst(sender, a.id, c.id, 1, 'to-c');
+      await eventually(async () => [...(await jobsOf(ds, b.id)), ...(await jobsOf(ds, c.id))], (j) => j.length === 2 && finished(j));
+      expect(receiver.forUser(b.id)).toHaveLength(0);
+      expect(receiver.forUser(c.id).map((p) => p.devices)).toEqual([[{ platform: 'apns', deviceToken: `shared-${b.id}` }]]);
+    });
+
     it('retries while the receiver is down and sends once when it is back', async () => {
       const a = await app.newUser();
       const b = await app.newUser();

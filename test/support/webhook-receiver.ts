@@ -21,8 +21,8 @@ export interface ReceivedPush {
   n: number;
 }
 
-/** How to answer one request: a status, `drop` (cut the connection), or `hold` (answer nothing until released). */
-export type ReceiverAnswer = number | 'drop' | 'hold';
+/** How to answer one request: a status (with a JSON body), `drop` (cut the connection), or `hold` (answer nothing until released). */
+export type ReceiverAnswer = number | { status: number; body: object } | 'drop' | 'hold';
 
 /**
  * A push webhook receiver on a free loopback port: checks every signature, records every
@@ -115,8 +115,9 @@ export class WebhookReceiver {
         push.answered = 'dropped';
         res.socket?.destroy();
       } else {
-        push.answered = answer;
-        res.writeHead(answer, { 'content-type': 'application/json' }).end('{}');
+        const { status, body } = typeof answer === 'number' ? { status: answer, body: {} } : answer;
+        push.answered = status;
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       }
       for (const w of this.waiters.splice(0)) w();
     });

@@ -10,6 +10,7 @@ import { OpsModule } from '@app/ops';
 import { ChatGateway } from './transport/chat.gateway';
 import { ChatWsAdapter } from './transport/chat-ws.adapter';
 import { ConnectionManager } from './transport/connection-manager.service';
+import { AccountCheck } from './transport/account-check.service';
 import { PingLoop } from './transport/ping-loop.service';
 import { UpgradeAuthorizer } from './transport/upgrade-authorizer.service';
 import { BusResync } from './delivery/bus-resync';
@@ -45,6 +46,7 @@ import { UserDirectory } from './shared/user-directory.service';
     ConnectionManager,
     UpgradeAuthorizer,
     PingLoop,
+    AccountCheck,
     FrameDispatcher,
     SendMessageHandler,
     ReadHandler,

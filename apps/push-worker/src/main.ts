@@ -1,6 +1,7 @@
 import { bootApp } from '@app/common';
 import { ConfigError, CoreConfig, loadConfig, PushConfig } from '@app/config';
 import { PushWorkerModule } from './push-worker.module';
+import { checkDatabaseAtBoot } from '@app/database';
 
 // The worker verifies no token: it runs without JWT_SECRET.
 CoreConfig.requireTokenSecret = false;
@@ -17,6 +18,7 @@ try {
 
 void bootApp(PushWorkerModule, {
   name: 'push-worker',
+  prepare: checkDatabaseAtBoot,
   configs: [PushConfig],
   banner: () => [`push: sending due notifications with ${process.env.PUSH_PROVIDER}`],
 });

@@ -4,9 +4,11 @@ import { useChatAdapter } from '../../chat-gateway/src/chat-gateway.module';
 import { useHistoryOpenApi } from '../../history-api/src/history/history-openapi';
 import { useUploadOpenApi } from '../../upload-api/src/upload/upload-openapi';
 import { SuiteModule } from './suite.module';
+import { checkDatabaseAtBoot } from '@app/database';
 
 void bootApp(SuiteModule.forEnvironment(), {
   name: 'chat-suite',
+  prepare: checkDatabaseAtBoot,
   configs: [ChatConfig, HistoryConfig, UploadConfig, BusConfig, WebConfig, PushConfig, AccountsConfig],
   configure: (app) => {
     useChatAdapter(app);

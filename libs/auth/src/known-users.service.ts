@@ -66,7 +66,12 @@ export class KnownUsers implements OnModuleInit {
     return !user || user === MISSING ? null : { id: user.id, name: user.name };
   }
 
-  async exists(id: number): Promise<boolean> {
+  /** The user is gone (found so by a check of its own): the next look-up asks the database. */
+  forget(id: number): void {
+    this.cache.delete(id);
+  }
+
+    async exists(id: number): Promise<boolean> {
     return (await this.find(id)) !== null;
   }
 

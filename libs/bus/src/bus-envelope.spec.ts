@@ -103,4 +103,23 @@ describe('BusEnvelopeCodec', () => {
       }
     });
   });
+
+  describe('confirm requests', () => {
+    it('is asked by a peer, and counts its own request coming back as its own answer', () => {
+      const request = codec.encodeConfirmRequest('q-1');
+      expect(peer.decode(request)).toEqual({ kind: 'confirm', id: 'q-1' });
+      expect(codec.decode(request)).toEqual({ kind: 'confirmed', id: 'q-1', from: 'replica-a' });
+    });
+
+    it("reads a peer's answer, and ignores its own answer coming back", () => {
+      const answer = peer.encodeConfirmed('q-1');
+      expect(codec.decode(answer)).toEqual({ kind: 'confirmed', id: 'q-1', from: 'replica-b' });
+      expect(peer.decode(answer)).toEqual({ kind: 'echo' });
+    });
+
+    it('is an envelope a replica of the previous release ignores (no msg, ev or resync)', () => {
+      const parsed = JSON.parse(codec.encodeConfirmRequest('q-2')) as Record<string, unknown>;
+      expect(parsed).toEqual({ v: 1, from: 'replica-a', confirm: 'q-2' });
+    });
+  });
 });

@@ -13,6 +13,10 @@ export interface BusEnvelope {
   msg?: Omit<BusMessage, 'type'> & { type?: 'message' };
   ev?: BusEvent;
   resync?: true;
+  /** A request: holders of this user's sockets confirm them and record their positions, then answer. */
+  confirm?: string;
+  /** The answer to the request of that id. */
+  confirmed?: string;
 }
 
 /** What a payload read from a user channel asks of this replica. */
@@ -20,6 +24,10 @@ export type DecodedPayload =
   | { kind: 'event'; event: BusEvent }
   /** A peer could not publish to this user: holders re-read from the database. */
   | { kind: 'resync' }
+  /** Another replica asks this one to confirm the user's sockets (and answer `id`). */
+  | { kind: 'confirm'; id: string }
+  /** A replica (this one, for its own request) has answered the request `id`. */
+  | { kind: 'confirmed'; id: string; from: string }
   /** Our own publish (or hint), already delivered locally. */
   | { kind: 'echo' }
   /** Not an envelope at all. */
@@ -65,6 +73,14 @@ export class BusEnvelopeCodec {
     return JSON.stringify({ v: 1, from: this.instanceId, resync: true } satisfies BusEnvelope);
   }
 
+  encodeConfirmRequest(id: string): string {
+    return JSON.stringify({ v: 1, from: this.instanceId, confirm: id } satisfies BusEnvelope);
+  }
+
+  encodeConfirmed(id: string): string {
+    return JSON.stringify({ v: 1, from: this.instanceId, confirmed: id } satisfies BusEnvelope);
+  }
+
   decode(payload: string): DecodedPayload {
     let parsed: unknown;
     try {
@@ -76,6 +92,14 @@ export class BusEnvelopeCodec {
       return { kind: 'garbage', reason: 'not an envelope' };
     }
     const envelope = parsed as Partial<BusEnvelope>;
+    const from = typeof envelope.from === 'string' ? envelope.from : '';
+    if (typeof envelope.confirmed === 'string') {
+      return from === this.instanceId ? { kind: 'echo' } : { kind: 'confirmed', id: envelope.confirmed, from };
+    }
+    // Our own request coming back is our own answer: the asker confirms its sockets itself.
+    if (typeof envelope.confirm === 'string') {
+      return from === this.instanceId ? { kind: 'confirmed', id: envelope.confirm, from } : { kind: 'confirm', id: envelope.confirm };
+    }
     if (envelope.from === this.instanceId) return { kind: 'echo' };
     if (envelope.resync) return { kind: 'resync' };
     if (isObject(envelope.msg)) return { kind: 'event', event: { ...envelope.msg, type: 'message' } };

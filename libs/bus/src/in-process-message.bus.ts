@@ -29,6 +29,14 @@ export class InProcessMessageBus implements MessageBus {
     this.handler = handler;
   }
 
+  confirmPeers(): Promise<void> {
+    return Promise.resolve(); // no other replica
+  }
+
+  onConfirmRequest(): void {
+    // No other replica asks.
+  }
+
   onResync(): void {
     // Nothing can be missed in process.
   }

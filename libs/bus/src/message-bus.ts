@@ -69,6 +69,14 @@ export interface MessageBus {
   /** The process-wide handler for incoming events (one per process). */
   onEvent(handler: BusEventHandler): void;
   /**
+   * Asks every other replica holding a socket of `userId` to confirm what those sockets were sent
+   * and to record it (the handler of onConfirmRequest); resolves once each has answered, or after
+   * `timeoutMs` (a replica that does not answer in time costs repeats, never a loss).
+   */
+  confirmPeers(userId: number, timeoutMs: number): Promise<void>;
+  /** What this replica does when another asks it to confirm a user's sockets (one per process). */
+  onConfirmRequest(handler: (userId: number) => Promise<void>): void;
+  /**
    * Called after the bus lost its subscriptions and got them back: anything published meanwhile
    * may be lost, so holders of sockets re-read from the database.
    */

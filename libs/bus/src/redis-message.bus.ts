@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { BusEnvelopeCodec } from './bus-envelope';
@@ -82,6 +83,9 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
   private readonly missed = new Set<number>();
   private readonly resyncHandlers: Array<() => void> = [];
   private handler: BusEventHandler = () => undefined;
+  private confirmHandler: (userId: number) => Promise<void> = () => Promise.resolve();
+  /** Open confirm requests of this replica: who has answered, and a check run on each answer. */
+  private readonly asking = new Map<string, { answered: Set<string>; check: () => void }>();
   private mode: PubSubMode | undefined;
   private resyncScheduled = false;
   // An outage was logged; the next live state logs the way back.
@@ -259,6 +263,52 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
     this.resyncHandlers.push(handler);
   }
 
+  onConfirmRequest(handler: (userId: number) => Promise<void>): void {
+    this.confirmHandler = handler;
+  }
+
+  /**
+   * The request goes on the user's channel; PUBLISH answers how many subscribers got it (this
+   * replica among them, whose own request coming back counts as its answer), so the asker knows
+   * how many answers to wait for without a registry of who holds whom.
+   */
+  async confirmPeers(userId: number, timeoutMs: number): Promise<void> {
+    if (this.closed || !this.isLive()) return;
+    const id = randomUUID();
+    const answered = new Set<string>();
+    let expected = Number.POSITIVE_INFINITY;
+    let timer: NodeJS.Timeout | undefined;
+    const done = new Promise<void>((resolve) => {
+      const check = () => {
+        if (answered.size >= expected) resolve();
+      };
+      this.asking.set(id, { answered, check });
+      timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+    });
+    try {
+      const sent = this.sendCounted(this.channelFor(userId), this.codec.encodeConfirmRequest(id)).then((receivers) => {
+        expected = receivers;
+        this.asking.get(id)?.check();
+      });
+      await Promise.race([done, sent.then(() => done)]);
+    } catch (err) {
+      this.logger.debug(`confirm request for user ${userId} failed: ${errorText(err)}`);
+    } finally {
+      clearTimeout(timer);
+      this.asking.delete(id);
+    }
+  }
+
+  private async answerConfirm(userId: number, id: string): Promise<void> {
+    try {
+      await this.confirmHandler(userId);
+    } catch (err) {
+      this.logger.warn(`confirming the sockets of user ${userId} for a peer failed: ${errorText(err)}`);
+    }
+    await this.send(this.channelFor(userId), this.codec.encodeConfirmed(id)).catch(() => undefined);
+  }
+
   isLive(): boolean {
     return this.live && this.subscriber.status === 'ready' && this.publisher.status === 'ready';
   }
@@ -281,6 +331,14 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
       throw new BusUnavailableError(`publisher ${this.publisher.status}`);
     }
     await (mode === 'sharded' ? this.publisher.spublish(channel, payload) : this.publisher.publish(channel, payload));
+  }
+
+  /** Publishes and answers how many subscribers received it. */
+  private async sendCounted(channel: string, payload: string): Promise<number> {
+    const mode = this.mode;
+    if (this.publisher.status !== 'ready' || !mode) throw new BusUnavailableError(`publisher ${this.publisher.status}`);
+    const receivers: unknown = await (mode === 'sharded' ? this.publisher.spublish(channel, payload) : this.publisher.publish(channel, payload));
+    return Number(receivers);
   }
 
   private async subscribeChannels(mode: PubSubMode, channels: string[]): Promise<void> {
@@ -400,6 +458,16 @@ export class RedisMessageBus implements MessageBus, OnApplicationShutdown {
       case 'resync':
         this.fireResync();
         return;
+      case 'confirm':
+        void this.answerConfirm(userId, decoded.id);
+        return;
+      case 'confirmed': {
+        const request = this.asking.get(decoded.id);
+        if (!request) return; // another replica's request, or answered too late
+        request.answered.add(decoded.from);
+        request.check();
+        return;
+      }
       case 'garbage':
         this.logger.warn(`dropped a bus payload on ${channel}: ${decoded.reason}`);
         return;

@@ -2,7 +2,6 @@ import { ConsoleLogger, INestApplication, Logger, LogLevel } from '@nestjs/commo
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { assertConfig, ConfigError, CoreConfig, loadConfig, OpsConfig, UploadConfig } from '@app/config';
-import { ensureDatabase, MissingDatabaseError } from '@app/database';
 import { OpsAccess, OpsListener, PROTECTED_OPS_MOUNTS } from '@app/ops';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { BODY_LIMITS } from './body-error';
@@ -17,6 +16,12 @@ export interface BootOptions {
   name: string;
   /** Config classes this app reads: all are validated before anything starts. */
   configs: (new () => object)[];
+  /**
+   * Checks before the app is created, given the validated core config (the apps pass the database
+   * library's presence check: a missing database is one line with its fix). Kept out of this
+   * library so that it imports nothing of the database's.
+   */
+  prepare?: (core: CoreConfig, name: string) => Promise<void>;
   /** App-specific wiring before listen (WebSocket adapter, OpenAPI, ...). */
   configure?: (app: INestApplication) => void | Promise<void>;
   /**
@@ -39,16 +44,7 @@ export async function bootApp(module: unknown, options: BootOptions): Promise<IN
     }
     throw e;
   }
-  try {
-    // A missing database is one line with its fix, not ten retries with a stack trace each.
-    await ensureDatabase(core.databaseUrl, core.createDatabase);
-  } catch (e) {
-    if (e instanceof MissingDatabaseError) {
-      process.stderr.write(`${options.name} cannot start: ${e.message}\n`);
-      process.exit(1);
-    }
-    throw e;
-  }
+  await options.prepare?.(core, options.name);
   // Names the app in every JSON log line.
   process.env.APP_NAME ??= options.name;
   const logger = LEVELS.slice(0, LEVELS.indexOf(core.logLevel) + 1);

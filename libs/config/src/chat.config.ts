@@ -67,7 +67,21 @@ export class ChatConfig {
   @Min(100, { message: 'CHAT_READ_TIMEOUT_MS must be at least 100' })
   readTimeoutMs: number = 3000;
 
-  /** Written messages are confirmed (a ping the client answers) this long after the first unconfirmed one. */
+  /**
+   * The sender's own messages also reach the sender's other legacy sockets (the old suite's
+   * behaviour; an unchanged app shows them as the friend's). v2 sockets always get them.
+   */
+  @Env('CHAT_LEGACY_ECHO') @ToBool()
+  @IsBoolean({ message: 'CHAT_LEGACY_ECHO must be true or false' })
+  legacyEcho: boolean = false;
+
+  /** How often the users of open sockets are checked to still exist; a deleted user's sockets are closed (4404). */
+  @Env('CHAT_ACCOUNT_CHECK_MS') @ToInt()
+  @IsInt({ message: 'CHAT_ACCOUNT_CHECK_MS must be a whole number of milliseconds, e.g. 30000' })
+  @Min(100, { message: 'CHAT_ACCOUNT_CHECK_MS must be at least 100' })
+  accountCheckMs: number = 30_000;
+
+    /** Written messages are confirmed (a ping the client answers) this long after the first unconfirmed one. */
   @Env('CHAT_CONFIRM_DELAY_MS') @ToInt()
   @IsInt({ message: 'CHAT_CONFIRM_DELAY_MS must be a whole number of milliseconds, e.g. 1000' })
   @Min(10, { message: 'CHAT_CONFIRM_DELAY_MS must be at least 10' })

@@ -86,7 +86,14 @@ export class PushConfig implements ConfigCheck {
   @Min(10, { message: 'PUSH_POLL_MS must be at least 10' })
   pollMs: number = 250;
 
-  get enabled(): boolean {
+  /** Devices one user may register; beyond, the least recently registered is dropped (one push goes to all of them). */
+  @Env('PUSH_MAX_DEVICES_PER_USER') @ToInt()
+  @IsInt({ message: 'PUSH_MAX_DEVICES_PER_USER must be a whole number, e.g. 10' })
+  @Min(1, { message: 'PUSH_MAX_DEVICES_PER_USER must be at least 1' })
+  @Max(1000, { message: 'PUSH_MAX_DEVICES_PER_USER must be at most 1000' })
+  maxDevicesPerUser: number = 10;
+
+    get enabled(): boolean {
     return this.provider !== undefined;
   }
 

@@ -55,6 +55,7 @@ export interface ConversationListRow {
 export const CONVERSATION_QUERIES = {
   positions: 'SELECT friend_id, conversation_id, last_seq, received_seq, delivered_seq FROM conversation_member WHERE user_id = ?',
   member: 'SELECT conversation_id, last_seq, read_seq, received_count - read_count AS unread FROM conversation_member WHERE user_id = ? AND friend_id = ?',
+  lastSeq: 'SELECT last_seq FROM conversation_member WHERE user_id = ? AND friend_id = ?',
   // read_count is assigned first, from the read position before this call (SET goes left to right
   // on MySQL/MariaDB; SQLite reads old values everywhere).
   markRead:
@@ -114,7 +115,13 @@ export class ConversationRepository {
     }));
   }
 
-  /** Records delivered positions in one statement; a position never moves back. */
+  /** Whether the two users have exchanged a message (either way): one primary-key lookup. */
+  async haveTalked(userId: number, friendId: number): Promise<boolean> {
+    const rows: { last_seq: number | string }[] = await this.db.query(CONVERSATION_QUERIES.lastSeq, [userId, friendId]);
+    return rows.length > 0 && Number(rows[0].last_seq) > 0;
+  }
+
+    /** Records delivered positions in one statement; a position never moves back. */
   async recordDelivered(positions: readonly DeliveredPosition[]): Promise<void> {
     if (!positions.length) return;
     // Primary-key order, the order the batch writers lock member rows in.

@@ -61,3 +61,19 @@ export async function ensureDatabase(databaseUrl: string, create: boolean): Prom
   }
   return true;
 }
+
+/**
+ * For an app's boot: a missing database is one line with its fix and exit code 1, not ten retries
+ * with a stack trace each (created instead when DATABASE_CREATE allows it).
+ */
+export async function checkDatabaseAtBoot(core: { databaseUrl: string; createDatabase: boolean }, app: string): Promise<void> {
+  try {
+    await ensureDatabase(core.databaseUrl, core.createDatabase);
+  } catch (e) {
+    if (e instanceof MissingDatabaseError) {
+      process.stderr.write(`${app} cannot start: ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { defaultUserName } from './user.repository';
+import { displayName } from './user.repository';
 
 export interface ConversationTotal {
   id: number;
@@ -59,7 +59,7 @@ const toRow = (r: RawRow): HistoryRow => ({
   seq: Number(r.seq),
   senderId: Number(r.sender),
   // Same fallback as the gateway's frames, so a message reads the same live and in history.
-  senderName: r.sender_name ?? (r.sender_phone ? defaultUserName(r.sender_phone) : null),
+  senderName: r.sender_name === null && !r.sender_phone ? null : displayName(r.sender_name, r.sender_phone),
   text: r.text,
   time: r.create_time,
 });

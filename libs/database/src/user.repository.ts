@@ -21,9 +21,27 @@ export interface NewUser {
 /** The legacy default name of a user who never set one. */
 export const defaultUserName = (phone: string): string => `手机用户${phone}`;
 
-/** What a user is called on the wire: the name, else the legacy default from the phone, else ''. */
-export const displayName = (name: string | null | undefined, phone: string | null | undefined): string =>
-  name ?? (phone ? defaultUserName(phone) : '');
+/**
+ * Bidirectional controls: embeddings and overrides (U+202A..U+202E), isolates (U+2066..U+2069) and
+ * the marks (U+200E, U+200F, U+061C). In a name, U+202E makes `abc\u202Egpj.exe` read as
+ * `abcexe.jpg`, and an unterminated one reverses what a client shows after the name.
+ */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+
+/** A name with its bidirectional controls removed: as it is stored, and as it is served (an old row may hold them). */
+export const neutralName = (name: string): string => name.replace(BIDI_CONTROLS, '');
+
+/**
+ * What a user is called on the wire: the name without bidirectional controls, else (none, or
+ * nothing left) the legacy default from the phone, else ''.
+ */
+export const displayName = (name: string | null | undefined, phone: string | null | undefined): string => {
+  if (name !== null && name !== undefined) {
+    const neutral = neutralName(name);
+    if (neutral || !name) return neutral;
+  }
+  return phone ? defaultUserName(phone) : '';
+};
 
 @Injectable()
 export class UserRepository {
@@ -36,6 +54,17 @@ export class UserRepository {
     );
     const row = rows[0];
     return row ? { id: Number(row.id), name: displayName(row.name, row.phone) } : null;
+  }
+
+  /** Which of `ids` still exist (one statement per 500 ids). */
+  async existing(ids: readonly number[]): Promise<Set<number>> {
+    const found = new Set<number>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows: { id: number | string }[] = await this.db.query(`SELECT id FROM \`user\` WHERE id IN (${chunk.map(() => '?').join(',')})`, chunk);
+      for (const r of rows) found.add(Number(r.id));
+    }
+    return found;
   }
 
   /** The user's name and token epoch in one look-up (the suite's user cache loads these). */
@@ -54,7 +83,7 @@ export class UserRepository {
   }
 
   async create(user: NewUser): Promise<UserSummary> {
-    const name = user.name ?? defaultUserName(user.phone);
+    const name = user.name === undefined ? defaultUserName(user.phone) : neutralName(user.name) || defaultUserName(user.phone);
     await this.db.query('INSERT INTO `user` (name, phone, update_time, create_time) VALUES (?, ?, ?, ?)', [
       name,
       user.phone,

@@ -68,6 +68,9 @@ export class ConversationFlow {
 
   write(session: SocketSession, friendId: number, m: DeliveryMessage): void {
     const socket = session.socket;
+    // A legacy app shows every frame as the friend's words: the user's own message is not sent
+    // to its other legacy sockets (its position passes all the same), unless the operator asks.
+    if (m.senderId === socket.userId && socket.version !== 2 && !this.config.legacyEcho) return;
     if (!socket.send({ type: 'message', message: m })) return session.writeLost(friendId, m.seq);
     this.metrics.messagesOut.inc();
     if (m.acceptedAt && session.phase === 'live') this.metrics.deliveryLatency.observe((Date.now() - m.acceptedAt) / 1000);

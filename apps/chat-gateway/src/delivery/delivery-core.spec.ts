@@ -43,6 +43,12 @@ class FakeBus implements MessageBus {
   onResync(handler: () => void): void {
     this.resyncHandler = handler;
   }
+  confirmPeers(): Promise<void> {
+    return Promise.resolve();
+  }
+  onConfirmRequest(): void {
+    // one process
+  }
   /** The bus came back after an outage. */
   resync(): void {
     this.resyncHandler();

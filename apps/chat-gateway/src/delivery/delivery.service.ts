@@ -15,6 +15,10 @@ import { SocketSession } from './socket-session';
 import { UserSubscriptions } from './user-subscriptions';
 
 export { GAP_WAIT_MS, READ_PAGE } from './conversation-flow';
+/** Longest a connecting socket waits for this replica's other sockets of its user to confirm. */
+const CONFIRM_LOCAL_MS = 1000;
+/** Longest it waits for the other replicas to confirm theirs (each takes up to CONFIRM_LOCAL_MS). */
+const CONFIRM_PEERS_MS = 1500;
 
 /**
  * Puts stored messages (and the receipts and typing notices of protocol v2) on the sockets of
@@ -45,6 +49,7 @@ export class DeliveryService implements OnModuleInit {
   onModuleInit(): void {
     this.metrics.countSocketsWith(() => this.registry.size);
     this.bus.onEvent((userId, event) => this.route(userId, event));
+    this.bus.onConfirmRequest((userId) => this.confirmUser(userId, Math.min(CONFIRM_LOCAL_MS, this.config.readTimeoutMs)));
     this.bus.onResync(() => {
       this.metrics.busResyncs.inc();
       void this.resync.untilDone();
@@ -64,10 +69,13 @@ export class DeliveryService implements OnModuleInit {
     this.registry.add(session);
     const bound = this.config.readTimeoutMs;
     await withTimeout(this.subscriptions.acquire(socket.userId), bound, 'bus subscription').catch(() => undefined);
-    // What the user's other sockets here were just sent is theirs, not this socket's backlog:
-    // confirm it and let the positions reach the database first.
-    await Promise.all(others.map((s) => this.confirmations.now(s, Math.min(1000, bound))));
-    await this.positions.settled(socket.userId, Math.min(1000, bound));
+    // What the user's other sockets, here and on other replicas, were just sent is theirs, not
+    // this socket's backlog: confirm it and let the positions reach the database first.
+    await Promise.all([
+      ...others.map((s) => this.confirmations.now(s, Math.min(CONFIRM_LOCAL_MS, bound))),
+      this.bus.confirmPeers(socket.userId, Math.min(CONFIRM_PEERS_MS, bound)),
+    ]);
+    await this.positions.settled(socket.userId, Math.min(CONFIRM_LOCAL_MS, bound));
     const positions = await withTimeout(this.conversations.positions(socket.userId), bound, 'conversation positions');
     if (session.phase === 'closed') return;
 
@@ -90,9 +98,19 @@ export class DeliveryService implements OnModuleInit {
   detach(socket: ChatSocket, clean: boolean): void {
     const session = this.registry.sessionOf(socket);
     if (!session) return;
+    const unconfirmed = session.confirmations().hasUnconfirmed;
     const intact = session.close();
+    const records = clean && intact && unconfirmed;
     this.confirmations.closed(session, clean && intact);
-    if (this.registry.remove(session)) this.subscriptions.release(socket.userId);
+    if (!this.registry.remove(session)) return;
+    const userId = socket.userId;
+    if (!records) return this.subscriptions.release(userId);
+    // The user's last socket here recorded positions as it closed: the subscription stays until
+    // they are written, so a device of the user connecting on another replica meanwhile can still
+    // ask this one to confirm (and wait for that write) before reading its backlog.
+    void this.positions.settled(userId, CONFIRM_LOCAL_MS).then(() => {
+      if (!this.registry.count(userId)) this.subscriptions.release(userId);
+    });
   }
 
   /** A send of this socket to `friendId` is on its way to the database. */
@@ -119,6 +137,12 @@ export class DeliveryService implements OnModuleInit {
   /** Shutdown: nothing more reaches this replica's sockets; what they did not get stays undelivered. */
   stopDelivering(): void {
     this.flow.stop();
+  }
+
+  /** Another replica is attaching a socket of `userId`: confirm this replica's and record their positions. */
+  private async confirmUser(userId: number, timeoutMs: number): Promise<void> {
+    await Promise.all([...this.registry.sessionsOf(userId)].map((s) => this.confirmations.now(s, timeoutMs)));
+    await this.positions.settled(userId, timeoutMs);
   }
 
   /** Shutdown: confirms what every socket was sent, so only the unread stays undelivered. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ChatClock, ErrorCode } from '@app/common';
 import { ChatConfig } from '@app/config';
 import type { IncomingFrame } from '../protocol/events';
-import { binaryFrameError, errorFrame, parseFrame } from '../protocol/frame-codec';
+import { binaryFrameError, echoOfRaw, errorFrame, parseFrame } from '../protocol/frame-codec';
 import { refusalFrame } from '../protocol/refusal-frames';
 import { ShutdownState } from '../shared/shutdown-state';
 import { ChatMetrics } from '../shared/chat-metrics.service';
@@ -31,8 +31,9 @@ export class FrameDispatcher {
   async dispatch(ctx: FrameContext, frame: IncomingFrame): Promise<void> {
     if (this.shutdown.shuttingDown) {
       this.metrics.framesIn.inc({ outcome: 'refused' });
+      const echo = echoOfRaw(frame.raw);
       ctx.reply(
-        errorFrame(null, '服务器正在重启，消息未保存，请重连后重发 (server shutting down; reconnect and resend)', this.clock.wallClock(), ErrorCode.StoreUnavailable),
+        errorFrame(echo.to, '服务器正在重启，消息未保存，请重连后重发 (server shutting down; reconnect and resend)', this.clock.wallClock(), ErrorCode.StoreUnavailable, echo.clientMsgId),
       );
       return;
     }
@@ -61,10 +62,10 @@ export class FrameDispatcher {
         return this.send.handle(ctx, parsed.command);
       case 'read':
         this.metrics.framesIn.inc({ outcome: 'read' });
-        return this.read.handle(ctx, parsed.friendId, parsed.seq);
+        return this.read.handle(ctx, parsed.friendId, parsed.seq, parsed.clientMsgId);
       case 'typing':
         this.metrics.framesIn.inc({ outcome: 'typing' });
-        return this.typing.handle(ctx, parsed.friendId);
+        return this.typing.handle(ctx, parsed.friendId, parsed.clientMsgId);
     }
   }
 }

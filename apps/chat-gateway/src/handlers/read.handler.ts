@@ -19,13 +19,13 @@ export class ReadHandler {
     private readonly clock: ChatClock,
   ) {}
 
-  async handle(ctx: FrameContext, friendId: number, seq: number): Promise<void> {
+  async handle(ctx: FrameContext, friendId: number, seq: number, clientMsgId?: string): Promise<void> {
     try {
       // A receipt from someone the friend blocked (or not a friend under CHAT_POLICY=friends) is refused.
       await this.policy.check(ctx.socket.userId, friendId);
       await this.conversations.markRead(ctx.socket.userId, friendId, seq, ctx.socket.id);
     } catch (e) {
-      ctx.reply(refusalFrame(e, this.clock.wallClock(), friendId));
+      ctx.reply(refusalFrame(e, this.clock.wallClock(), friendId, clientMsgId));
     }
   }
 }

@@ -17,8 +17,8 @@ export interface SendCommand {
 export type ClientFrame =
   | { type: 'heartbeat' }
   | { type: 'send'; command: SendCommand }
-  | { type: 'read'; friendId: number; seq: number }
-  | { type: 'typing'; friendId: number };
+  | { type: 'read'; friendId: number; seq: number; clientMsgId?: string }
+  | { type: 'typing'; friendId: number; clientMsgId?: string };
 
 export interface FrameRules {
   userId: number;
@@ -42,8 +42,12 @@ export class FrameError extends DomainError {
 }
 
 const CLIENT_MSG_ID = /^[\x21-\x7e]{1,64}$/;
-/** A text made only of these shows nothing: white space and invisible format characters (ZWSP, ZWJ, BOM, ...). */
-const INVISIBLE_ONLY = /^[\s\p{Cf}]*$/u;
+/**
+ * A text made only of these shows nothing: white space, control and invisible format characters
+ * (ZWSP, ZWJ, BOM, ...), combining marks with nothing to combine with, and the characters fonts
+ * draw as blanks (the Hangul fillers, the blank Braille pattern).
+ */
+const INVISIBLE_ONLY = /^(?:[\s\p{Cc}\p{Cf}\p{M}\u3164\uffa0\u2800]|\u115f|\u1160)*$/u;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Ids arrive as numbers (Android) or numeric strings (iOS): digits only, as Integer.parseInt read them. */
@@ -84,25 +88,51 @@ export function parseFrame(raw: string, rules: FrameRules): ClientFrame {
 
 function parseTypedFrame(frame: Record<string, unknown>): ClientFrame {
   const friendId = readId(frame.friendId);
+  // Every refusal answers with the frame's clientMsgId and its other party (`to` in the error frame).
+  const { to, clientMsgId } = echoOf(frame);
+  const withId = clientMsgId === undefined ? {} : { clientMsgId };
   switch (frame.type) {
     case 'read': {
-      if (friendId === null) throw new FrameError(ErrorCode.InvalidFrame, '"friendId" 必须是正整数 (friendId must be a positive integer user id)', null);
+      if (friendId === null) throw new FrameError(ErrorCode.InvalidFrame, '"friendId" 必须是正整数 (friendId must be a positive integer user id)', to, clientMsgId);
       const seq = frame.seq;
       if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) {
-        throw new FrameError(ErrorCode.InvalidFrame, '"seq" 必须是正整数 (seq must be a positive integer position)', friendId);
+        throw new FrameError(ErrorCode.InvalidFrame, '"seq" 必须是正整数 (seq must be a positive integer position)', friendId, clientMsgId);
       }
-      return { type: 'read', friendId, seq };
+      return { type: 'read', friendId, seq, ...withId };
     }
     case 'typing':
-      if (friendId === null) throw new FrameError(ErrorCode.InvalidFrame, '"friendId" 必须是正整数 (friendId must be a positive integer user id)', null);
-      return { type: 'typing', friendId };
+      if (friendId === null) throw new FrameError(ErrorCode.InvalidFrame, '"friendId" 必须是正整数 (friendId must be a positive integer user id)', to, clientMsgId);
+      return { type: 'typing', friendId, ...withId };
     default:
       throw new FrameError(
         ErrorCode.UnknownType,
         `不支持的消息类型 (unknown frame type ${JSON.stringify(frame.type).slice(0, 40)}; known: read, typing, or no type for a chat message)`,
-        friendId,
+        to,
+        clientMsgId,
       );
   }
+}
+
+/**
+ * What an error frame answering this client frame carries back: its other party (`to`, or a
+ * typed frame's `friendId`) and its clientMsgId, each when it is readable.
+ */
+function echoOf(frame: Record<string, unknown>): { to: number | null; clientMsgId?: string } {
+  const to = readId(frame.to) ?? readId(frame.friendId);
+  const clientMsgId = readClientMsgId(frame.clientMsgId) ?? undefined;
+  return clientMsgId === undefined ? { to } : { to, clientMsgId };
+}
+
+/** The same for a frame that is refused before it is parsed (e.g. at shutdown): nothing when it is not a JSON object. */
+export function echoOfRaw(raw: string | null): { to: number | null; clientMsgId?: string } {
+  if (raw === null) return { to: null };
+  try {
+    const body: unknown = JSON.parse(raw);
+    if (typeof body === 'object' && body !== null && !Array.isArray(body)) return echoOf(body as Record<string, unknown>);
+  } catch {
+    // not JSON: nothing to carry back
+  }
+  return { to: null };
 }
 
 function parseSend(frame: Record<string, unknown>, rules: FrameRules): ClientFrame {
@@ -148,6 +178,10 @@ function parseSend(frame: Record<string, unknown>, rules: FrameRules): ClientFra
   }
   if (typeof text !== 'string') {
     throw new FrameError(ErrorCode.TextEmpty, '消息内容缺失："text" 必须是字符串 (missing "text")', to, echo);
+  }
+  // NUL ends a C string: the same text would read differently to different consumers.
+  if (text.includes('\0')) {
+    throw new FrameError(ErrorCode.TextInvalid, '消息内容无效：含有空字符 (the text holds a NUL character)', to, echo);
   }
   if (INVISIBLE_ONLY.test(text)) {
     throw new FrameError(ErrorCode.TextEmpty, '消息内容不能为空 (the text is empty or shows nothing)', to, echo);

@@ -20,6 +20,11 @@ export class UserDirectory {
     return withTimeout(this.users.find(id), this.config.readTimeoutMs, 'user look-up');
   }
 
+  /** The user is gone: the next look-up asks the database. */
+  forget(id: number): void {
+    this.users.forget(id);
+  }
+
   /** The sender's display name for frames (the legacy `sender` field): the one place it is looked up. */
   async nameOf(id: number): Promise<string> {
     return (await this.find(id))?.name ?? '';

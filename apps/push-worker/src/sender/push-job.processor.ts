@@ -40,7 +40,7 @@ export class PushJobProcessor {
       else live.push(job);
     }
     if (live.length) {
-      const [facts, devices] = await Promise.all([this.jobs.factsOf(live), this.devices.forUsers(live.map((j) => j.userId))]);
+      const [facts, devices] = await Promise.all([this.jobs.factsOf(live), this.devices.forUsers(live.map((j) => j.userId), this.config.maxDevicesPerUser)]);
       for (const job of live) work.push({ job, done: this.process(job, facts.get(job.id)!, devices.get(job.userId) ?? []) });
     }
     await Promise.all(
@@ -79,7 +79,10 @@ export class PushJobProcessor {
         return;
       }
       case 'gone': {
-        const removed = await this.devices.removeTokens(outcome.deviceTokens);
+        // Only this notification's devices, and only while they are still its recipient's: a
+        // receiver's goneTokens naming anyone else's token removes nothing.
+        const mine = new Set(n.devices.map((d) => d.deviceToken));
+        const removed = await this.devices.removeTokens(job.userId, outcome.deviceTokens.filter((t) => mine.has(t)));
         const reason = outcome.deviceTokens.length ? 'device gone' : 'no device for provider';
         await this.outcomes.record(job.id, { state: 'skipped', at: now, outcome: reason });
         this.metrics.failed.inc({ kind: 'gone' });

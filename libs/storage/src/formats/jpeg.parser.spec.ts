@@ -16,7 +16,22 @@ function orientationWithText(orientation: number, text: string): Buffer {
 const xmp = jpegSegment(0xe1, Buffer.from('http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><dc:creator>Zhang San</dc:creator></x:xmpmeta>', 'latin1'));
 const iptc = jpegSegment(0xed, Buffer.from('Photoshop 3.0\x008BIM\x04\x04 city=Paris', 'latin1'));
 const comment = jpegSegment(0xfe, Buffer.from('taken at home'));
-const icc = jpegSegment(0xe2, Buffer.concat([Buffer.from('ICC_PROFILE\0\x01\x01', 'latin1'), Buffer.alloc(40, 7)]));
+/** A structurally sound ICC profile: header (size, 'acsp'), one tag pointing after the table. */
+function iccProfile(tagBytes = 20): Buffer {
+  const p = Buffer.alloc(132 + 12 + tagBytes, 0);
+  p.writeUInt32BE(p.length, 0);
+  p.write('mntrRGB XYZ ', 12, 'latin1');
+  p.write('acsp', 36, 'latin1');
+  p.writeUInt32BE(1, 128);
+  p.write('desc', 132, 'latin1');
+  p.writeUInt32BE(144, 136);
+  p.writeUInt32BE(tagBytes, 140);
+  p.write('desc', 144, 'latin1');
+  return p;
+}
+const iccChunk = (seq: number, count: number, data: Buffer) =>
+  jpegSegment(0xe2, Buffer.concat([Buffer.from('ICC_PROFILE\0', 'latin1'), Buffer.from([seq, count]), data]));
+const icc = iccChunk(1, 1, iccProfile());
 const mpf = jpegSegment(0xe2, Buffer.from('MPF\0II*\0 secondary image offsets', 'latin1'));
 
 describe('JpegParser', () => {
@@ -29,6 +44,41 @@ describe('JpegParser', () => {
     expect(output.includes(Buffer.from('ICC_PROFILE'))).toBe(true);
     // What is left is the bare image with the orientation segment and the ICC profile.
     expect(output.equals(jpegImage({ extra: [exifOnly(6), icc] }))).toBe(true);
+  });
+
+  describe('ICC profiles', () => {
+    const profile = iccProfile(300);
+    const [part1, part2] = [profile.subarray(0, 200), profile.subarray(200)];
+    const keptAlone = (extra: Buffer[]) => parse(JpegParser, jpegImage({ extra })).output;
+
+    it.each(CHUNK_SIZES)('keeps a sound profile in two chunks, byte for byte (chunks of %i)', (chunkSize) => {
+      const two = [iccChunk(1, 2, part1), iccChunk(2, 2, part2)];
+      expect(parse(JpegParser, jpegImage({ extra: [comment, ...two, xmp] }), { chunkSize }).output.equals(jpegImage({ extra: two }))).toBe(true);
+    });
+
+    const broken = (mutate: (p: Buffer) => void) => {
+      const p = Buffer.from(iccProfile());
+      mutate(p);
+      return [iccChunk(1, 1, p)];
+    };
+    it.each([
+      ['any bytes after the id', [jpegSegment(0xe2, Buffer.concat([Buffer.from('ICC_PROFILE\0\x01\x01', 'latin1'), Buffer.from('<script>alert(1)</script>')]))]],
+      ['a size field that is not the length', broken((p) => p.writeUInt32BE(p.length + 1, 0))],
+      ['no acsp signature', broken((p) => p.write('xxxx', 36, 'latin1'))],
+      ['a tag past the end', broken((p) => p.writeUInt32BE(1000, 140))],
+      ['a tag inside the table', broken((p) => p.writeUInt32BE(128, 136))],
+      ['a tag count beyond the profile', broken((p) => p.writeUInt32BE(1000, 128))],
+      ['a missing chunk', [iccChunk(1, 2, part1)]],
+      ['chunks out of order', [iccChunk(2, 2, part2), iccChunk(1, 2, part1)]],
+      ['chunks disagreeing on their count', [iccChunk(1, 2, part1), iccChunk(2, 3, part2)]],
+      ['a chunk count of zero', [iccChunk(1, 0, profile)]],
+    ])('drops an ICC_PROFILE segment with %s', (_name, segments) => {
+      expect(keptAlone(segments as Buffer[]).equals(jpegImage())).toBe(true);
+    });
+
+    it('keeps only the first of two profiles', () => {
+      expect(keptAlone([icc, iccChunk(1, 1, iccProfile(40))]).equals(jpegImage({ extra: [icc] }))).toBe(true);
+    });
   });
 
   it('writes no EXIF at all for an upright photo', () => {

@@ -10,6 +10,10 @@ const MAX_CAPTURE = 0x10000 + 4;
 
 const EXIF_ID = 'Exif\0\0';
 const ICC_ID = 'ICC_PROFILE\0';
+// An APP2 ICC chunk: marker, length, the id, its sequence number and the chunk count (1-based).
+const ICC_CHUNK_HEAD = 4 + ICC_ID.length + 2;
+// A colour profile of a photo is a few kilobytes; larger ones are dropped rather than held.
+const MAX_ICC_BYTES = 1 << 20;
 
 type State = 'soi' | 'marker' | 'scan' | 'done' | 'trailing';
 
@@ -17,7 +21,7 @@ type State = 'soi' | 'marker' | 'scan' | 'done' | 'trailing';
  * JPEG: SOI, marker segments (each with its length), entropy-coded scan data after each SOS,
  * and EOI. Reads the size from the SOF segment and the orientation from the first APP1 Exif
  * segment. When stripping, keeps only what decoding needs: frame, scan, table and restart
- * segments, a JFIF APP0 (without its thumbnail), ICC colour profiles (APP2) and the Adobe colour
+ * segments, a JFIF APP0 (without its thumbnail), a sound ICC colour profile (APP2) and the Adobe colour
  * transform (APP14); drops EXIF and XMP (APP1), IPTC (APP13), MPF and other APPn segments and
  * comments, and writes the orientation back as an EXIF holding only that tag.
  *
@@ -35,6 +39,12 @@ export class JpegParser extends ImageFormatParser {
   private orientation = 1;
   private trailing?: JpegParser;
   private trailingOut: Buffer[] = [];
+  /** ICC chunks (whole segments) held until the profile is complete and checked. */
+  private icc: Buffer[] = [];
+  private iccCount = 0;
+  private iccBytes = 0;
+  /** collecting: chunks came; settled: a profile was kept or dropped, any further one is dropped. */
+  private iccState: 'none' | 'collecting' | 'settled' = 'none';
 
   constructor(options: FormatParserOptions) {
     super(options);
@@ -101,6 +111,8 @@ export class JpegParser extends ImageFormatParser {
       this.finishHeader();
       return true;
     }
+    // The profile's chunks are consecutive APP2 segments: anything else ends it.
+    if (this.iccState === 'collecting' && m !== 0xe2) this.settleIcc();
     if (m === 0xd8) throw new ImageFormatError('truncated', 'the JPEG has a second start-of-image marker inside it');
     if ((m >= 0xd0 && m <= 0xd7) || m === 0x01) {
       this.keep(2);
@@ -165,10 +177,7 @@ export class JpegParser extends ImageFormatParser {
     const idLength = m === 0xe2 ? ICC_ID.length : 6;
     if (!this.need(Math.min(total, 4 + idLength))) return false;
     const id = this.buf.toString('latin1', this.pos + 4, this.pos + Math.min(total, 4 + idLength));
-    if (m === 0xe2 && id === ICC_ID) {
-      this.pass(total, 'keep');
-      return true;
-    }
+    if (m === 0xe2 && id === ICC_ID) return this.iccChunk(total);
     if (m === 0xee && id.startsWith('Adobe')) {
       this.pass(total, 'keep');
       return true;
@@ -188,6 +197,44 @@ export class JpegParser extends ImageFormatParser {
     }
     this.pass(total, 'drop');
     return true;
+  }
+
+  /**
+   * An ICC profile is kept only whole and sound: its chunks numbered 1..n in order with the same
+   * n, and the assembled profile's header and tag table consistent (checkIccProfile). Anything
+   * else in an ICC_PROFILE segment (a script, another file) is dropped with it.
+   */
+  private iccChunk(total: number): boolean {
+    if (this.iccState === 'settled' || total < ICC_CHUNK_HEAD || total > MAX_ICC_BYTES) {
+      this.pass(total, 'drop');
+      return true;
+    }
+    if (!this.need(total)) return false;
+    const seq = this.buf[this.pos + ICC_CHUNK_HEAD - 2];
+    const count = this.buf[this.pos + ICC_CHUNK_HEAD - 1];
+    const fits = count > 0 && seq === this.icc.length + 1 && (this.icc.length === 0 || count === this.iccCount) && this.iccBytes + total <= MAX_ICC_BYTES;
+    if (!fits) {
+      this.icc = [];
+      this.iccState = 'settled';
+      this.drop(total);
+      return true;
+    }
+    this.icc.push(Buffer.from(this.buf.subarray(this.pos, this.pos + total)));
+    this.iccCount = count;
+    this.iccBytes += total;
+    this.iccState = 'collecting';
+    this.drop(total);
+    if (seq === count) this.settleIcc();
+    return true;
+  }
+
+  private settleIcc(): void {
+    const chunks = this.icc;
+    this.icc = [];
+    this.iccState = 'settled';
+    if (chunks.length !== this.iccCount) return; // incomplete
+    const profile = Buffer.concat(chunks.map((c) => c.subarray(ICC_CHUNK_HEAD)));
+    if (checkIccProfile(profile)) for (const c of chunks) this.emit(c);
   }
 
   // Entropy-coded data: everything up to the next marker (FF not followed by 00 or a restart).
@@ -221,6 +268,25 @@ export class JpegParser extends ImageFormatParser {
 // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC).
 function isFrameMarker(m: number): boolean {
   return m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
+}
+
+/**
+ * ICC.1 (ISO 15076-1) structure: a 128-byte header whose size field is the profile's length and
+ * whose signature at 36 is `acsp`, then a tag count and table whose entries point inside the
+ * profile, after the table.
+ */
+export function checkIccProfile(p: Buffer): boolean {
+  if (p.length < 132 || p.readUInt32BE(0) !== p.length) return false;
+  if (p.toString('latin1', 36, 40) !== 'acsp') return false;
+  const tags = p.readUInt32BE(128);
+  const tableEnd = 132 + 12 * tags;
+  if (tableEnd > p.length) return false;
+  for (let i = 0; i < tags; i++) {
+    const offset = p.readUInt32BE(132 + 12 * i + 4);
+    const size = p.readUInt32BE(132 + 12 * i + 8);
+    if (offset < tableEnd || size === 0 || offset + size > p.length) return false;
+  }
+  return true;
 }
 
 function isMetadataMarker(m: number): boolean {
