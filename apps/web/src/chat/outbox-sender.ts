@@ -72,7 +72,7 @@ export class OutboxSender {
     this.ctx.conversations.get(entry.to)?.set((s) => applyAck(s, frame));
     if (frame.seq !== undefined) {
       const seq = frame.seq;
-      this.ctx.list.set((l) => listMessage(l, { id: frame.id, seq, senderId: this.ctx.me, to: entry.to, sender: this.ctx.myName, text: entry.text, time: frame.time }));
+      this.ctx.list.set((l) => listMessage(l, { id: frame.id, seq, senderId: this.ctx.me, to: entry.to, sender: this.ctx.myName, text: entry.text, time: frame.time }, this.ctx.conversations.get(entry.to)?.get().friendName));
     }
   }
 

@@ -61,6 +61,14 @@ describe('conversation list state', () => {
     expect(listReadByMe(base, 2, 1)).toBe(base); // backwards: nothing
   });
 
+  it('names a conversation this user started by the name the conversation had, not "User <id>"', () => {
+    let s = listLoaded(initialList(ME), { list: [], nextCursor: null, totalUnread: 0 });
+    s = listMessage(s, live(20, 1, ME, 4), 'Dora');
+    expect(s.items[0].friendName).toBe('Dora');
+    s = listMessage(s, live(21, 2, ME, 5));
+    expect(s.items[0].friendName).toBe('User 5');
+  });
+
   it("moves the friend's read position forward only", () => {
     const base = listLoaded(initialList(ME), { list: [entry(2, 10, 5)], nextCursor: null, totalUnread: 0 });
     const read = listReadByFriend(base, 2, 4);

@@ -76,7 +76,7 @@ export function listPageAppended(state: ConversationListState, page: Conversatio
 }
 
 /** A message of this user's, live or acked: the conversation moves to the top with it as its last message. */
-export function listMessage(state: ConversationListState, m: Required<Pick<WireMessage, 'id' | 'seq' | 'senderId' | 'to'>> & WireMessage): ConversationListState {
+export function listMessage(state: ConversationListState, m: Required<Pick<WireMessage, 'id' | 'seq' | 'senderId' | 'to'>> & WireMessage, friendName?: string): ConversationListState {
   const mine = m.senderId === state.me;
   const friendId = mine ? m.to : m.senderId;
   const old = state.items.find((c) => c.friendId === friendId);
@@ -84,7 +84,7 @@ export function listMessage(state: ConversationListState, m: Required<Pick<WireM
   const unreadNow = !mine && m.seq > (old?.readSeq ?? 0);
   const entry: ConversationSummary = {
     friendId,
-    friendName: !mine && m.sender ? m.sender : (old?.friendName ?? `User ${friendId}`),
+    friendName: !mine && m.sender ? m.sender : (old?.friendName ?? friendName ?? `User ${friendId}`),
     ...(old?.friendImg ? { friendImg: old.friendImg } : {}),
     // As the server counts: one's own message moves no read position.
     unread: (old?.unread ?? 0) + (unreadNow ? 1 : 0),

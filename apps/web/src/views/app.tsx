@@ -57,5 +57,5 @@ export function App() {
   if (!session || !client) {
     return <SignIn api={api} devUsers={devUsers} onRefreshUsers={refreshDevUsers} onSignIn={signIn} notice={signedOutBecause} />;
   }
-  return <ChatShell client={client} session={session} devUsers={devUsers ?? null} onRefreshUsers={refreshDevUsers} onSignOut={signOut} />;
+  return <ChatShell api={api} client={client} session={session} devUsers={devUsers ?? null} onRefreshUsers={refreshDevUsers} onSignOut={signOut} />;
 }

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ChatClient } from '../chat/chat-client';
 import { ConversationState, isTyping, tickOf } from '../store/conversation.state';
@@ -10,9 +11,11 @@ interface Props {
   client: ChatClient;
   store: Store<ConversationState>;
   onBack: () => void;
+  /** Shown under the title (block and unblock). */
+  actions?: ComponentChildren;
 }
 
-export function ConversationView({ client, store, onBack }: Props) {
+export function ConversationView({ client, store, onBack, actions }: Props) {
   const state = useStore(store);
   const list = useRef<HTMLDivElement>(null);
   const top = useRef<HTMLLIElement>(null);
@@ -112,6 +115,7 @@ export function ConversationView({ client, store, onBack }: Props) {
             {!typing && `#${state.friendId}`}
           </p>
         </div>
+        {actions}
       </header>
       <div
         ref={list}
