@@ -71,7 +71,7 @@ export class KnownUsers implements OnModuleInit {
     this.cache.delete(id);
   }
 
-    async exists(id: number): Promise<boolean> {
+  async exists(id: number): Promise<boolean> {
     return (await this.find(id)) !== null;
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { KnownUsers } from '@app/auth';
+import { KnownUsers, TokenClaims } from '@app/auth';
 import { withTimeout } from '@app/common';
 import { ChatConfig } from '@app/config';
 import type { UserSummary } from '@app/database';
@@ -18,6 +18,11 @@ export class UserDirectory {
 
   find(id: number): Promise<UserSummary | null> {
     return withTimeout(this.users.find(id), this.config.readTimeoutMs, 'user look-up');
+  }
+
+  /** The token is of the user's current epoch (not issued before a password change); bounded like find. */
+  accepts(claims: TokenClaims): Promise<boolean> {
+    return withTimeout(this.users.accepts(claims), this.config.readTimeoutMs, 'token epoch look-up');
   }
 
   /** The user is gone: the next look-up asks the database. */
