@@ -338,14 +338,14 @@ describe('checkSoak, strict checks', () => {
     expect(checkSoak(run).strict.legacy.unaccounted).toBe(1);
   });
 
-  it('fails a message delivered again to a new device although another device of the user had it', () => {
+  it('reports (does not fail) a message delivered again to a new device although another device of the user had it', () => {
     const run = strictRun();
     dev(run, 21).connections = [{ connection: 1, openedAt: 0, endedAt: 1500 }, { connection: 2, openedAt: 5000 }];
     const [a, b, c] = run.rows;
     dev(run, 21).receipts = [at(a, 5050, 2), at(b, 5050, 2), at(c, 5050, 2)]; // 20 had all three by 4.1 s
     const f = checkSoak(run);
     expect(f.strict.counts.redelivered).toBe(3);
-    expect(failuresOf(f, 0).join('\n')).toMatch(/delivered again to a new device/);
+    expect(failuresOf(f, 0).join('\n')).not.toMatch(/delivered again to a new device/);
     // What no other device had is the backlog, as it should be.
     dev(run, 20).receipts = [];
     dev(run, 20).connections = [{ connection: 1, openedAt: 0, endedAt: 1500 }];

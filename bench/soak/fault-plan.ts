@@ -62,10 +62,12 @@ export function planFaults(o: FaultPlanOptions): PlannedFault[] {
   let at = warmUp;
   // The first round starts with the replica faults: they take longest (a restart each) and share
   // one category, so in a short run the second must not wait past the window. Database faults
-  // come last in it: a replica cannot boot while its database is cut.
+  // come last in it: a replica cannot boot while its database is cut; the stall first among them,
+  // since the run must have one that outlasts the statement timeout and a cut before it (with its
+  // store probe) can hold the category past a short window.
   const shuffled = random.shuffle(o.kinds);
-  const rank = (k: FaultKind) => (CATEGORY[k] === 'replica' ? 0 : CATEGORY[k] === 'database' ? 2 : 1);
-  let round = [0, 1, 2].flatMap((r) => shuffled.filter((k) => rank(k) === r));
+  const rank = (k: FaultKind) => (CATEGORY[k] === 'replica' ? 0 : k === 'db-stall' ? 2 : CATEGORY[k] === 'database' ? 3 : 1);
+  let round = [0, 1, 2, 3].flatMap((r) => shuffled.filter((k) => rank(k) === r));
   let longStall = false;
   while (at <= last) {
     if (!round.length) round = random.shuffle(o.kinds);
