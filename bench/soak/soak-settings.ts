@@ -81,7 +81,7 @@ export function defaultSoakSettings(): SoakSettings {
     statementTimeoutMs: 10_000,
     stallMaxMs: 30_000,
     resumeWithinMs: 15_000,
-    rssGrowthLimitMb: 96,
+    rssGrowthLimitMb: 160,
     proxiedShare: 0.25,
     ports: { replicas: [], deviceProxies: [], databaseProxy: 0, redis: 0 },
     mysqlUrl: 'mysql://root@127.0.0.1:3306',
